@@ -1,0 +1,475 @@
+/**
+ * Demo data drawn from the executive body's minutes (7 – 12 – 2020): the general
+ * centre, cities and districts, the Women's and Youth Councils, members, trainers,
+ * and "الدورة التدريبية الأولى باسم الشهيدة ناديا الخشان" with 22 participants
+ * nominated by executive bodies of districts, cities and the centre.
+ * Loaded by `npm start` only into a new database (no users yet), never with TAAHIL_DEMO=off.
+ */
+import { sql } from 'drizzle-orm';
+import { hashPassword } from '../server/auth/passwords.ts';
+import { normalizeArabic } from '../server/core/arabic.ts';
+import type { Db } from '../server/core/db.ts';
+import { startOfDay, zonedParts, zonedToUtc } from '../server/core/time.ts';
+import * as s from './schema.ts';
+
+export const DEMO_PASSWORD = 'taahil-demo';
+
+export interface DemoLogins {
+  password: string;
+  users: { username: string; role: string }[];
+}
+
+const FIRST_F = [
+  'هيفاء',
+  'سلمى',
+  'نسرين',
+  'روجين',
+  'ليلى',
+  'آمنة',
+  'فاطمة',
+  'زينب',
+  'هدى',
+  'رنا',
+  'جيهان',
+  'سوزان',
+  'ناديا',
+  'بيريفان',
+  'دلال',
+  'خديجة',
+];
+const FIRST_M = [
+  'أحمد',
+  'محمد',
+  'خالد',
+  'عبد الله',
+  'إبراهيم',
+  'حسن',
+  'علي',
+  'عمر',
+  'يوسف',
+  'مصطفى',
+  'فراس',
+  'جوان',
+  'سليمان',
+  'محمود',
+  'عيسى',
+  'ريزان',
+];
+const LAST = [
+  'الأحمد',
+  'العلي',
+  'الحسن',
+  'الخلف',
+  'الحسين',
+  'العبد الله',
+  'الإبراهيم',
+  'المحمد',
+  'الخضر',
+  'الشيخ',
+  'العيسى',
+  'الجاسم',
+  'الحمود',
+  'الصالح',
+  'الموسى',
+  'الكردي',
+];
+
+/** A tiny deterministic generator so the demo is the same on every machine. */
+function rng(seed: number) {
+  let x = seed >>> 0;
+  return () => {
+    x = (x * 1664525 + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
+}
+
+/** Loads the demo into an empty database. Returns the logins, or null when the database already has users. */
+export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promise<DemoLogins | null> {
+  const hasUsers = db.select({ n: sql<number>`count(*)` }).from(s.users).get()!.n > 0;
+  if (hasUsers) return null;
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  const now = opts.now ?? new Date();
+  const tz = opts.tz;
+  const rand = rng(20201207);
+
+  db.$client.transaction(() => {
+    // ------------------------------------------------------------------ units
+    const unit = (parentId: number | null, kind: s.UnitKind, nameAr: string, nameEn: string, parentPath = '/') => {
+      const id = db.insert(s.units).values({ parentId, kind, nameAr, nameEn, path: '' }).returning().get().id;
+      const path = `${parentPath}${id}/`;
+      db.update(s.units).set({ path }).where(sql`id = ${id}`).run();
+      return { id, path };
+    };
+    const centre = unit(null, 'centre', 'المركز العام', 'General centre');
+    const cityDefs: [string, string, [string, string][]][] = [
+      [
+        'مجلس مدينة الرقة',
+        'Raqqa city council',
+        [
+          ['مجلس ناحية الكرامة', 'Karama district council'],
+          ['مجلس ناحية السبخة', 'Sabkha district council'],
+        ],
+      ],
+      [
+        'مجلس مدينة الطبقة',
+        'Tabqa city council',
+        [
+          ['مجلس ناحية المنصورة', 'Mansoura district council'],
+          ['مجلس ناحية الجرنية', 'Jurneyyeh district council'],
+        ],
+      ],
+      [
+        'مجلس مدينة الحسكة',
+        'Hasakah city council',
+        [
+          ['مجلس ناحية الدرباسية', 'Darbasiyah district council'],
+          ['مجلس ناحية تل تمر', 'Tel Tamer district council'],
+        ],
+      ],
+      ['مجلس مدينة منبج', 'Manbij city council', [['مجلس ناحية أبو قلقل', 'Abu Qalqal district council']]],
+    ];
+    const cities: { id: number; path: string; districts: { id: number; path: string }[] }[] = [];
+    for (const [ar, en, ds] of cityDefs) {
+      const c = unit(centre.id, 'city', ar, en, centre.path);
+      cities.push({ ...c, districts: ds.map(([dar, den]) => unit(c.id, 'district', dar, den, c.path)) });
+    }
+    const raqqa = cities[0];
+    const allUnits = [centre, ...cities.flatMap((c) => [c, ...c.districts])];
+
+    // --------------------------------------------------------------- councils
+    const women = db
+      .insert(s.councils)
+      .values({
+        nameAr: 'مجلس المرأة',
+        nameEn: "Women's Council",
+        kind: 'women',
+        description: 'تأسس في مدينة الطبقة بتاريخ 24 – 11 – 2020 ويضم 37 عضوة من كافة المناطق.',
+      })
+      .returning()
+      .get().id;
+    const youth = db
+      .insert(s.councils)
+      .values({
+        nameAr: 'مجلس الشباب',
+        nameEn: 'Youth Council',
+        kind: 'youth',
+        description: 'تأسس في مدينة الرقة بتاريخ 25 – 11 – 2020.',
+      })
+      .returning()
+      .get().id;
+
+    // ---------------------------------------------------------------- members
+    const memberIds: { id: number; unitId: number; isExecutive: boolean; gender: 'f' | 'm' }[] = [];
+    let phoneSeq = 944100000;
+    const addMember = (unitId: number, gender: 'f' | 'm', isExecutive: boolean, fixedName?: string) => {
+      const first =
+        gender === 'f' ? FIRST_F[Math.floor(rand() * FIRST_F.length)] : FIRST_M[Math.floor(rand() * FIRST_M.length)];
+      const fullName = fixedName ?? `${first} ${LAST[Math.floor(rand() * LAST.length)]}`;
+      const birthYear = 1965 + Math.floor(rand() * 40);
+      const id = db
+        .insert(s.members)
+        .values({
+          fullName,
+          nameSearch: normalizeArabic(fullName),
+          unitId,
+          gender,
+          birthYear,
+          phone: `+963${phoneSeq++}`,
+          isExecutive,
+          status: 'active',
+        })
+        .returning()
+        .get().id;
+      if (gender === 'f' && rand() < 0.4) db.insert(s.memberCouncils).values({ memberId: id, councilId: women }).run();
+      if (birthYear >= 1995 && rand() < 0.6)
+        db.insert(s.memberCouncils).values({ memberId: id, councilId: youth }).run();
+      memberIds.push({ id, unitId, isExecutive, gender });
+      return id;
+    };
+    // executive-body members of every unit (the course's 22 come from these) and ordinary members
+    for (const u of allUnits) {
+      for (let i = 0; i < 3; i++) addMember(u.id, i % 2 === 0 ? 'f' : 'm', true);
+      for (let i = 0; i < 5; i++) addMember(u.id, rand() < 0.45 ? 'f' : 'm', false);
+    }
+    const memberSelf = addMember(raqqa.districts[0].id, 'f', false, 'سلمى الخلف');
+    const trainerMember = addMember(centre.id, 'f', true, 'ليلى العيسى');
+
+    // ------------------------------------------------------------------ users
+    const user = (
+      username: string,
+      displayName: string,
+      roles: { role: s.Role; unitId?: number }[],
+      memberId?: number,
+    ) => {
+      const id = db
+        .insert(s.users)
+        .values({ username, displayName, passwordHash, memberId: memberId ?? null })
+        .returning()
+        .get().id;
+      for (const r of roles)
+        db.insert(s.userRoles)
+          .values({ userId: id, role: r.role, unitId: r.unitId ?? null })
+          .run();
+      return id;
+    };
+    user('admin', 'مدير النظام', [{ role: 'admin' }]);
+    const office = user('office', 'مكتب التأهيل', [{ role: 'office' }]);
+    user('coordinator', 'الهيئة التنفيذية — الرقة', [{ role: 'coordinator', unitId: raqqa.id }]);
+    const trainer = user('trainer', 'ليلى العيسى (مدربة)', [{ role: 'trainer' }, { role: 'member' }], trainerMember);
+    const trainer2 = user('trainer2', 'خالد الحسن (مدرب)', [{ role: 'trainer' }]);
+    user('member', 'سلمى الخلف', [{ role: 'member' }], memberSelf);
+
+    // ------------------------------------------------------------ programme
+    const programme = db
+      .insert(s.programmes)
+      .values({
+        title: 'برنامج التأهيل الفكري والتنظيمي',
+        description: 'تأهيل وتدريب كل الرفيقات والرفاق الحزبيين من قيادة وأعضاء على مراحل.',
+        organisingUnitId: centre.id,
+        createdBy: office,
+      })
+      .returning()
+      .get().id;
+    const phase1 = db
+      .insert(s.phases)
+      .values({ programmeId: programme, position: 1, title: 'المرحلة الأولى: الكادر القيادي', requiresPrevious: false })
+      .returning()
+      .get().id;
+    db.insert(s.phases)
+      .values({
+        programmeId: programme,
+        position: 2,
+        title: 'المرحلة الثانية: الأعضاء المنتسبون',
+        requiresPrevious: true,
+      })
+      .run();
+
+    // weekly sessions on Mondays at 17:00 for 8 weeks, started 4 weeks ago
+    const today = startOfDay(now, tz);
+    const p = zonedParts(today, tz);
+    const daysBackToMonday = (p.weekday + 6) % 7;
+    const firstMonday = startOfDay(today, tz, -daysBackToMonday - 28);
+    const at = (dayStart: Date, hour: number) => {
+      const q = zonedParts(dayStart, tz);
+      return zonedToUtc(q.year, q.month, q.day, hour, 0, tz);
+    };
+    const course = db
+      .insert(s.activities)
+      .values({
+        kind: 'course',
+        title: 'الدورة التدريبية الأولى باسم الشهيدة ناديا الخشان',
+        honoree: 'الشهيدة ناديا الخشان',
+        seriesNumber: 1,
+        description:
+          'الدورة الأولى ضمن المرحلة الأولى من برنامج التأهيل، لأعضاء الهيئات التنفيذية في النواحي والمدن والمركز العام.',
+        topics:
+          'مبادئ الحزب وأهدافه\nالعمل التنظيمي وآلية اتخاذ القرارات\nالروح الرفاقية والعمل الجماعي\nالإعلام والتواصل',
+        programmeId: programme,
+        phaseId: phase1,
+        organisingUnitId: centre.id,
+        audienceKind: 'everyone',
+        executiveOnly: true,
+        location: 'المركز العام — قاعة التدريب',
+        capacity: 25,
+        selfEnrol: false,
+        enrolOpensAt: startOfDay(firstMonday, tz, -21),
+        enrolClosesAt: startOfDay(firstMonday, tz, -1),
+        status: 'running',
+        minAttendancePct: 75,
+        recurrence: JSON.stringify({
+          freq: 'weekly',
+          interval: 1,
+          weekdays: [1],
+          startDate: '',
+          count: 8,
+          startTime: '17:00',
+          endTime: '19:00',
+          skipFridays: true,
+          skipDates: [],
+        }),
+        createdBy: office,
+      })
+      .returning()
+      .get().id;
+    const courseSessions: { id: number; startsAt: Date }[] = [];
+    const topics = [
+      'مبادئ الحزب وأهدافه',
+      'العمل التنظيمي',
+      'آلية اتخاذ القرارات',
+      'الروح الرفاقية والعمل الجماعي',
+      'المرأة والشباب في الحياة المجتمعية',
+      'الإعلام والتواصل',
+      'التخطيط والمتابعة',
+      'التقييم والختام',
+    ];
+    for (let w = 0; w < 8; w++) {
+      const day = startOfDay(firstMonday, tz, w * 7);
+      const startsAt = at(day, 17);
+      const id = db
+        .insert(s.sessions)
+        .values({
+          activityId: course,
+          startsAt,
+          endsAt: at(day, 19),
+          topic: topics[w],
+          trainerUserId: w % 3 === 2 ? trainer2 : trainer,
+          place: 'المركز العام — قاعة التدريب',
+          fromRule: true,
+          checkinCode: `NK${String(w + 1).padStart(2, '0')}${Math.floor(rand() * 9000 + 1000)}`,
+        })
+        .returning()
+        .get().id;
+      courseSessions.push({ id, startsAt });
+    }
+    // 22 participants nominated by executive bodies of districts, cities and the centre
+    const execs = memberIds.filter((m) => m.isExecutive && m.id !== trainerMember);
+    const participants = execs.slice(0, 22);
+    for (const m of participants) {
+      const nominatingUnit = m.unitId;
+      const e = db
+        .insert(s.enrolments)
+        .values({
+          activityId: course,
+          memberId: m.id,
+          source: 'nomination',
+          nominatedByUnitId: nominatingUnit,
+          nominatedByUserId: office,
+          status: 'approved',
+        })
+        .returning()
+        .get().id;
+      db.insert(s.enrolmentEvents)
+        .values({
+          enrolmentId: e,
+          fromStatus: null,
+          toStatus: 'nominated',
+          byUserId: office,
+          at: startOfDay(firstMonday, tz, -14),
+        })
+        .run();
+      db.insert(s.enrolmentEvents)
+        .values({
+          enrolmentId: e,
+          fromStatus: 'nominated',
+          toStatus: 'approved',
+          byUserId: office,
+          at: startOfDay(firstMonday, tz, -7),
+        })
+        .run();
+    }
+    // attendance of the sessions already held
+    for (const sess of courseSessions.filter((x) => x.startsAt < now)) {
+      for (const m of participants) {
+        const r = rand();
+        const status: s.AttendanceStatus = r < 0.78 ? 'present' : r < 0.86 ? 'late' : r < 0.93 ? 'excused' : 'absent';
+        const markedAt = new Date(sess.startsAt.getTime() + 20 * 60_000);
+        db.insert(s.attendance)
+          .values({ sessionId: sess.id, memberId: m.id, status, markedBy: trainer, markedAt })
+          .run();
+        db.insert(s.attendanceEvents)
+          .values({
+            sessionId: sess.id,
+            memberId: m.id,
+            fromStatus: null,
+            toStatus: status,
+            byUserId: trainer,
+            at: markedAt,
+          })
+          .run();
+      }
+    }
+
+    // a seminar open to every member of Raqqa's subtree, members enrol themselves
+    const seminarDay = startOfDay(today, tz, 3);
+    const seminar = db
+      .insert(s.activities)
+      .values({
+        kind: 'seminar',
+        title: 'ندوة: دور المرأة والشباب في الحياة المجتمعية',
+        description: 'ندوة مفتوحة لكافة أعضاء مدينة الرقة ونواحيها.',
+        organisingUnitId: raqqa.id,
+        audienceKind: 'units',
+        audienceUnitId: raqqa.id,
+        location: 'مجلس مدينة الرقة',
+        capacity: 40,
+        selfEnrol: true,
+        autoApprove: true,
+        enrolOpensAt: startOfDay(today, tz, -7),
+        enrolClosesAt: seminarDay,
+        status: 'open',
+        minAttendancePct: 100,
+        createdBy: office,
+      })
+      .returning()
+      .get().id;
+    db.insert(s.sessions)
+      .values({
+        activityId: seminar,
+        startsAt: at(seminarDay, 18),
+        endsAt: at(seminarDay, 20),
+        topic: 'دور المرأة والشباب',
+        trainerUserId: trainer,
+        place: 'مجلس مدينة الرقة',
+        checkinCode: `SM${Math.floor(rand() * 900000 + 100000)}`,
+      })
+      .run();
+
+    // a weekly training circle in Karama district, every Wednesday at 16:00 for 6 weeks
+    const circle = db
+      .insert(s.activities)
+      .values({
+        kind: 'circle',
+        title: 'حلقة التدريب الأسبوعية — ناحية الكرامة',
+        organisingUnitId: raqqa.districts[0].id,
+        audienceKind: 'units',
+        audienceUnitId: raqqa.districts[0].id,
+        location: 'مجلس ناحية الكرامة',
+        selfEnrol: true,
+        autoApprove: true,
+        status: 'open',
+        minAttendancePct: 50,
+        createdBy: office,
+      })
+      .returning()
+      .get().id;
+    const daysToWed = (3 - p.weekday + 7) % 7;
+    for (let w = 0; w < 6; w++) {
+      const day = startOfDay(today, tz, daysToWed + w * 7);
+      db.insert(s.sessions)
+        .values({
+          activityId: circle,
+          startsAt: at(day, 16),
+          endsAt: at(day, 17),
+          topic: `الحلقة ${w + 1}`,
+          trainerUserId: trainer2,
+          place: 'مجلس ناحية الكرامة',
+          fromRule: true,
+          checkinCode: `KC${w}${Math.floor(rand() * 90000 + 10000)}`,
+        })
+        .run();
+    }
+    // a lecture still in draft
+    db.insert(s.activities)
+      .values({
+        kind: 'lecture',
+        title: 'محاضرة: تاريخ الحركة التنظيمية',
+        organisingUnitId: centre.id,
+        audienceKind: 'everyone',
+        status: 'draft',
+        createdBy: office,
+      })
+      .run();
+    db.insert(s.settings).values({ key: 'demo_seeded', value: new Date().toISOString() }).onConflictDoNothing().run();
+  })();
+
+  return {
+    password: DEMO_PASSWORD,
+    users: [
+      { username: 'admin', role: 'admin' },
+      { username: 'office', role: 'office (Qualification Office)' },
+      { username: 'coordinator', role: 'coordinator (executive body of Raqqa)' },
+      { username: 'trainer', role: 'trainer' },
+      { username: 'member', role: 'member' },
+    ],
+  };
+}

@@ -1,0 +1,60 @@
+import { desc, eq, sql } from 'drizzle-orm';
+import { auditLog, users } from '../../db/schema.ts';
+import type { Db } from './db.ts';
+
+export interface AuditEntry {
+  userId: number | null;
+  action: string;
+  entity: string;
+  entityId?: number | null;
+  details?: unknown;
+  ip?: string | null;
+}
+
+/** The audit log: every service that changes data writes one line here. */
+export class AuditRepository {
+  constructor(private db: Db) {}
+
+  record(e: AuditEntry): void {
+    this.db
+      .insert(auditLog)
+      .values({
+        userId: e.userId,
+        action: e.action,
+        entity: e.entity,
+        entityId: e.entityId ?? null,
+        details: e.details === undefined ? null : JSON.stringify(e.details),
+        ip: e.ip ?? null,
+        at: new Date(),
+      })
+      .run();
+  }
+
+  page(opts: { entity?: string; action?: string; limit: number; offset: number }) {
+    const where = [
+      opts.entity ? sql`${auditLog.entity} = ${opts.entity}` : undefined,
+      opts.action ? sql`${auditLog.action} like ${`${opts.action}%`}` : undefined,
+    ].filter(Boolean);
+    const cond = where.length ? sql.join(where as any[], sql` and `) : undefined;
+    const rows = this.db
+      .select({
+        id: auditLog.id,
+        at: auditLog.at,
+        action: auditLog.action,
+        entity: auditLog.entity,
+        entityId: auditLog.entityId,
+        details: auditLog.details,
+        ip: auditLog.ip,
+        userName: users.displayName,
+      })
+      .from(auditLog)
+      .leftJoin(users, eq(users.id, auditLog.userId))
+      .where(cond)
+      .orderBy(desc(auditLog.id))
+      .limit(opts.limit)
+      .offset(opts.offset)
+      .all();
+    const total = this.db.select({ n: sql<number>`count(*)` }).from(auditLog).where(cond).get()!.n;
+    return { rows, total };
+  }
+}

@@ -1,0 +1,77 @@
+import type { Role } from '../../db/schema.ts';
+import { forbidden } from './errors.ts';
+import type { Locale } from './i18n.ts';
+
+/** The signed-in person as every service sees them. */
+export interface Viewer {
+  userId: number;
+  username: string;
+  displayName: string;
+  memberId: number | null;
+  locale: Locale | null;
+  roles: Role[];
+  /** units (with their materialised paths) this user coordinates; each covers its subtree */
+  coordinatorUnits: { id: number; path: string }[];
+  sessionId: string;
+}
+
+export const isAdmin = (v: Viewer | null) => !!v?.roles.includes('admin');
+/** admin and office staff: the Qualification Office, which sees and plans everything */
+export const isOffice = (v: Viewer | null) => !!v && (v.roles.includes('admin') || v.roles.includes('office'));
+export const isCoordinator = (v: Viewer | null) => !!v?.roles.includes('coordinator') && v.coordinatorUnits.length > 0;
+export const isTrainer = (v: Viewer | null) => !!v?.roles.includes('trainer');
+export const isMember = (v: Viewer | null) => !!v && v.memberId !== null;
+
+/**
+ * Which part of the unit tree a viewer acts on: 'all' for the office, otherwise the
+ * path prefixes of the coordinated units (empty: no unit at all).
+ */
+export function unitScope(v: Viewer | null): 'all' | string[] {
+  if (isOffice(v)) return 'all';
+  if (!v) return [];
+  return v.coordinatorUnits.map((u) => u.path);
+}
+
+/** Whether a unit (given by its materialised path) lies in the viewer's scope. */
+export function inScope(v: Viewer | null, unitPath: string | null | undefined): boolean {
+  if (isOffice(v)) return true;
+  if (!v || !unitPath) return false;
+  return v.coordinatorUnits.some((u) => unitPath.startsWith(u.path));
+}
+
+/**
+ * The one place that answers "may this viewer do X (to this thing)". Services ask it
+ * before reading or changing anything; routes never decide on their own.
+ */
+export const permissions = {
+  'users.manage': (v: Viewer | null) => isOffice(v),
+  'users.grantAdmin': (v: Viewer | null) => isAdmin(v),
+  'audit.read': (v: Viewer | null) => isAdmin(v),
+  'units.manage': (v: Viewer | null) => isOffice(v),
+  'units.view': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
+  'councils.manage': (v: Viewer | null) => isOffice(v),
+  'members.list': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
+  /** manage a member of the given unit */
+  'members.manageIn': (v: Viewer | null, unitPath?: string | null) => inScope(v, unitPath),
+  'settings.manage': (v: Viewer | null) => isOffice(v),
+  'reports.view': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
+} as const;
+
+export type Permission = keyof typeof permissions;
+
+export function can<P extends Permission>(
+  v: Viewer | null,
+  permission: P,
+  ...args: Parameters<(typeof permissions)[P]> extends [any, ...infer R] ? R : never
+): boolean {
+  return (permissions[permission] as (v: Viewer | null, ...a: unknown[]) => boolean)(v, ...args);
+}
+
+/** Throws 403 unless the viewer may. */
+export function authorize<P extends Permission>(
+  v: Viewer | null,
+  permission: P,
+  ...args: Parameters<(typeof permissions)[P]> extends [any, ...infer R] ? R : never
+): asserts v is Viewer {
+  if (!v || !can(v, permission, ...args)) throw forbidden();
+}

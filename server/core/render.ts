@@ -1,0 +1,49 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { assetUrl } from './assets.ts';
+import { dirOf, hasKey, type Locale, type Translate, translator } from './i18n.ts';
+import { navFor } from './nav.ts';
+import type { Viewer } from './policy.ts';
+import { type DateFormatter, dateFormatter } from './time.ts';
+
+export const FLASH_COOKIE = 'taahil_flash';
+
+export interface PageLocals {
+  t: Translate;
+  lang: Locale;
+  dir: 'rtl' | 'ltr';
+  viewer: Viewer | null;
+  csrf: string;
+  fmt: DateFormatter;
+  path: string;
+  url: string;
+  nav: ReturnType<typeof navFor>;
+  flash: string | null;
+  unread: number;
+  asset: (p: string) => string;
+  errors: Record<string, string>;
+  values: Record<string, unknown>;
+}
+
+/** Everything every template can use, besides its own data. */
+export function pageLocals(req: FastifyRequest, reply: FastifyReply): PageLocals {
+  const app = req.server;
+  const flashKey = req.cookies[FLASH_COOKIE];
+  if (flashKey) reply.clearCookie(FLASH_COOKIE, { path: '/' });
+  const url = req.url;
+  return {
+    t: translator(req.locale),
+    lang: req.locale,
+    dir: dirOf(req.locale),
+    viewer: req.viewer,
+    csrf: reply.generateCsrf(),
+    fmt: dateFormatter(req.locale, app.config.TAAHIL_TZ),
+    path: url.split('?')[0],
+    url,
+    nav: navFor(req.viewer),
+    flash: flashKey && hasKey(req.locale, flashKey) ? flashKey : null,
+    unread: req.viewer ? app.unreadCount(req.viewer.userId) : 0,
+    asset: assetUrl,
+    errors: {},
+    values: {},
+  };
+}
