@@ -459,6 +459,22 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
         createdBy: office,
       })
       .run();
+
+    // ---- organisation extras
+    // ---- end organisation extras
+
+    // ---- activities extras
+    // ---- end activities extras
+
+    // ---- enrolment extras
+    // ---- end enrolment extras
+
+    // ---- attendance extras
+    // ---- end attendance extras
+
+    // ---- completion extras
+    // ---- end completion extras
+
     db.insert(s.settings).values({ key: 'demo_seeded', value: new Date().toISOString() }).onConflictDoNothing().run();
   })();
 

@@ -11,23 +11,21 @@ import { eq } from 'drizzle-orm';
 import { Eta } from 'eta';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { settings } from '../db/schema.ts';
-import { adminRoutes } from './admin/routes.ts';
 import { AuthRepository } from './auth/repository.ts';
-import { authRoutes } from './auth/routes.ts';
 import { SESSION_COOKIE, SessionManager } from './auth/sessions.ts';
 import { randomString } from './auth/tokens.ts';
 import type { Config } from './config.ts';
-import { STATIC_DIR } from './core/assets.ts';
+import { cssBundle, STATIC_DIR } from './core/assets.ts';
 import { AuditRepository } from './core/audit.ts';
 import { type Db, openDatabase } from './core/db.ts';
 import { FormError, HttpError } from './core/errors.ts';
+import { discoverFeatures } from './core/features.ts';
 import { keptValues } from './core/forms.ts';
 import { DEFAULT_LOCALE, isLocale, LANG_COOKIE, type Locale, translate } from './core/i18n.ts';
+import { buildNav } from './core/nav.ts';
+import { PanelRegistry } from './core/panels.ts';
 import type { Viewer } from './core/policy.ts';
 import { FLASH_COOKIE, pageLocals } from './core/render.ts';
-import { FEATURES } from './features.ts';
-import { healthRoutes } from './health/routes.ts';
-import { homeRoutes } from './home/routes.ts';
 
 export const VIEWS_DIR = path.join(path.dirname(STATIC_DIR), 'views');
 
@@ -42,6 +40,10 @@ declare module 'fastify' {
     appSecret: string;
     /** every route the app serves: the security tests walk this list */
     routeList: { method: string; url: string; public: boolean }[];
+    /** panels features add to each other's pages (see core/panels.ts) */
+    panels: PanelRegistry;
+    /** the menu for a viewer, from every feature's entries */
+    navFor(v: Viewer | null): { href: string; label: string }[];
   }
   interface FastifyRequest {
     viewer: Viewer | null;
@@ -240,11 +242,21 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => sendError(req, reply, 404, 'errors.notFound', {}));
 
-  await app.register(healthRoutes);
-  await app.register(authRoutes);
-  await app.register(homeRoutes);
-  await app.register(adminRoutes);
-  for (const feature of FEATURES) await app.register(feature);
+  // one stylesheet: static/css/app.css then every feature's file, content-hashed, cached for a year
+  const css = cssBundle();
+  app.get('/assets/taahil.css', { config: { public: true } }, async (_req, reply) =>
+    reply
+      .type('text/css; charset=utf-8')
+      .header('cache-control', production ? 'public, max-age=31536000, immutable' : 'no-cache')
+      .send(production ? css.body : cssBundle().body),
+  );
+
+  const features = await discoverFeatures();
+  const panels = new PanelRegistry();
+  app.decorate('panels', panels);
+  app.decorate('navFor', buildNav(features.flatMap((f) => f.nav ?? [])));
+  for (const f of features) f.panels?.(panels);
+  for (const f of features) await app.register(f.routes);
   return app;
 }
 

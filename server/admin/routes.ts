@@ -1,12 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { FormError } from '../core/errors.ts';
+import type { Feature } from '../core/features.ts';
 import { parseForm, parseQuery } from '../core/forms.ts';
 import { parseId } from '../core/ids.ts';
+import { isAdmin, isOffice } from '../core/policy.ts';
 import { publicBase, withQuery } from '../core/urls.ts';
 import { auditQuery, userFormSchema, usersQuery } from './schemas.ts';
 import { AdminService } from './service.ts';
 
-export const adminRoutes: FastifyPluginAsync = async (app) => {
+const routes: FastifyPluginAsync = async (app) => {
   const service = new AdminService(app.db, app.sessions, app.audit);
 
   app.get('/admin/users', async (req, reply) => {
@@ -98,4 +100,13 @@ export const adminRoutes: FastifyPluginAsync = async (app) => {
     const result = service.auditPage(req.viewer, q);
     return reply.render('admin/audit', { ...result, q, withQuery: (c: Record<string, unknown>) => withQuery(q, c) });
   });
+};
+
+export const feature: Feature = {
+  name: 'admin',
+  routes,
+  nav: [
+    { href: '/admin/users', label: 'nav.users', order: 900, show: isOffice },
+    { href: '/admin/audit', label: 'nav.audit', order: 910, show: isAdmin },
+  ],
 };

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { FormError, HttpError } from '../core/errors.ts';
+import type { Feature } from '../core/features.ts';
 import { parseForm } from '../core/forms.ts';
 import { LANG_COOKIE } from '../core/i18n.ts';
 import { AuthRepository } from './repository.ts';
@@ -7,7 +8,7 @@ import { changePasswordSchema, langParams, loginSchema, newPasswordSchema, safeN
 import { AuthService } from './service.ts';
 import { SESSION_COOKIE } from './sessions.ts';
 
-export const authRoutes: FastifyPluginAsync = async (app) => {
+const routes: FastifyPluginAsync = async (app) => {
   const service = new AuthService(new AuthRepository(app.db), app.sessions, app.audit);
   const setSessionCookie = (reply: FastifyReply, token: string) =>
     reply.setCookie(SESSION_COOKIE, token, {
@@ -113,4 +114,9 @@ export const authRoutes: FastifyPluginAsync = async (app) => {
       throw err;
     }
   });
+};
+
+export const feature: Feature = {
+  name: 'auth',
+  routes,
 };

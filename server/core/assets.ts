@@ -22,3 +22,21 @@ export function assetUrl(p: string): string {
   }
   return `/static/${p}?v=${v}`;
 }
+
+/** static/css/app.css first, then every other stylesheet (one per feature) in name order. */
+export function cssBundle(): { body: string; hash: string } {
+  const dir = path.join(STATIC_DIR, 'css');
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.css'))
+    .sort((a, b) => (a === 'app.css' ? -1 : b === 'app.css' ? 1 : a.localeCompare(b)));
+  const body = files.map((f) => `/* ${f} */\n${fs.readFileSync(path.join(dir, f), 'utf8')}`).join('\n');
+  return { body, hash: createHash('sha256').update(body).digest('hex').slice(0, 10) };
+}
+
+let bundleUrl: string | null = null;
+export function cssUrl(): string {
+  if (process.env.NODE_ENV !== 'production') return `/assets/taahil.css?v=${cssBundle().hash}`;
+  bundleUrl ??= `/assets/taahil.css?v=${cssBundle().hash}`;
+  return bundleUrl;
+}

@@ -1,19 +1,17 @@
-import { isAdmin, isOffice, type Viewer } from './policy.ts';
+import type { Viewer } from './policy.ts';
 
-interface NavItem {
+export interface NavItem {
   href: string;
+  /** translation key */
   label: string;
+  /** position in the menu, lower first */
+  order: number;
   show: (v: Viewer) => boolean;
 }
 
-/** The main menu; each feature adds its entry here. */
-export const NAV: NavItem[] = [
-  { href: '/', label: 'nav.home', show: () => true },
-  { href: '/admin/users', label: 'nav.users', show: isOffice },
-  { href: '/admin/audit', label: 'nav.audit', show: isAdmin },
-];
-
-export function navFor(v: Viewer | null): { href: string; label: string }[] {
-  if (!v) return [];
-  return NAV.filter((i) => i.show(v)).map(({ href, label }) => ({ href, label }));
+/** Builds the menu from every feature's entries. */
+export function buildNav(items: NavItem[]) {
+  const sorted = [...items].sort((a, b) => a.order - b.order);
+  return (v: Viewer | null): { href: string; label: string }[] =>
+    v ? sorted.filter((i) => i.show(v)).map(({ href, label }) => ({ href, label })) : [];
 }

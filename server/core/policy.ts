@@ -50,11 +50,32 @@ export const permissions = {
   'units.manage': (v: Viewer | null) => isOffice(v),
   'units.view': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
   'councils.manage': (v: Viewer | null) => isOffice(v),
+  'settings.manage': (v: Viewer | null) => isOffice(v),
+
+  // ---- organisation: units, councils, members (server/units, server/councils, server/members)
   'members.list': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
   /** manage a member of the given unit */
   'members.manageIn': (v: Viewer | null, unitPath?: string | null) => inScope(v, unitPath),
-  'settings.manage': (v: Viewer | null) => isOffice(v),
+  // ---- end organisation
+
+  // ---- activities: programmes, activities, sessions, materials, calendars
+  // ---- end activities
+
+  // ---- enrolment: enrolments, nominations, notifications
+  // ---- end enrolment
+
+  // ---- attendance
+  // ---- end attendance
+
+  // ---- completion and certificates
+  // ---- end completion
+
+  // ---- reports and dashboards
   'reports.view': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
+  // ---- end reports
+
+  // ---- field attendance, follow-up
+  // ---- end field
 } as const;
 
 export type Permission = keyof typeof permissions;

@@ -1,7 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { assetUrl } from './assets.ts';
+import { assetUrl, cssUrl } from './assets.ts';
 import { dirOf, hasKey, type Locale, type Translate, translator } from './i18n.ts';
-import { navFor } from './nav.ts';
 import type { Viewer } from './policy.ts';
 import { type DateFormatter, dateFormatter } from './time.ts';
 
@@ -16,7 +15,8 @@ export interface PageLocals {
   fmt: DateFormatter;
   path: string;
   url: string;
-  nav: ReturnType<typeof navFor>;
+  nav: { href: string; label: string }[];
+  cssUrl: string;
   flash: string | null;
   unread: number;
   asset: (p: string) => string;
@@ -39,7 +39,8 @@ export function pageLocals(req: FastifyRequest, reply: FastifyReply): PageLocals
     fmt: dateFormatter(req.locale, app.config.TAAHIL_TZ),
     path: url.split('?')[0],
     url,
-    nav: navFor(req.viewer),
+    nav: app.navFor(req.viewer),
+    cssUrl: cssUrl(),
     flash: flashKey && hasKey(req.locale, flashKey) ? flashKey : null,
     unread: req.viewer ? app.unreadCount(req.viewer.userId) : 0,
     asset: assetUrl,

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { Feature } from '../core/features.ts';
 
 /** GET /healthz: 200 when the database answers, 503 otherwise. */
-export const healthRoutes: FastifyPluginAsync = async (app) => {
+const routes: FastifyPluginAsync = async (app) => {
   app.get('/healthz', { config: { public: true } }, async (_req, reply) => {
     try {
       app.db.$client.prepare('select count(*) as n from units').get();
@@ -11,4 +12,9 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
       return reply.code(503).send({ status: 'unavailable' });
     }
   });
+};
+
+export const feature: Feature = {
+  name: 'health',
+  routes,
 };

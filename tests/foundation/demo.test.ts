@@ -11,13 +11,17 @@ describe('demo data', () => {
     expect(q("select count(*) n from units where name_ar like '%الرقة%'").n).toBe(1);
     expect(q("select count(*) n from units where name_ar like '%الطبقة%'").n).toBe(1);
     expect(q("select count(*) n from councils where name_ar in ('مجلس المرأة','مجلس الشباب')").n).toBe(2);
-    const course = q("select id, honoree, series_number from activities where title = 'الدورة التدريبية الأولى باسم الشهيدة ناديا الخشان'");
+    const course = q(
+      "select id, honoree, series_number from activities where title = 'الدورة التدريبية الأولى باسم الشهيدة ناديا الخشان'",
+    );
     expect(course.honoree).toBe('الشهيدة ناديا الخشان');
     expect(course.series_number).toBe(1);
     expect(q(`select count(*) n from enrolments where activity_id = ${course.id} and status = 'approved'`).n).toBe(22);
     // participants come from executive bodies of districts, cities and the centre
     const kinds = t.db.$client
-      .prepare(`select distinct u.kind from enrolments e join members m on m.id = e.member_id join units u on u.id = m.unit_id where e.activity_id = ?`)
+      .prepare(
+        `select distinct u.kind from enrolments e join members m on m.id = e.member_id join units u on u.id = m.unit_id where e.activity_id = ?`,
+      )
       .all(course.id)
       .map((r: any) => r.kind)
       .sort();

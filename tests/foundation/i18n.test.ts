@@ -43,7 +43,8 @@ describe('translations', () => {
     ];
     for (const f of files) {
       const src = fs.readFileSync(f, 'utf8');
-      for (const re of patterns) for (const m of src.matchAll(re)) if (m[1].includes('.') && !m[1].endsWith('.')) used.add(m[1]);
+      for (const re of patterns)
+        for (const m of src.matchAll(re)) if (m[1].includes('.') && !m[1].endsWith('.')) used.add(m[1]);
     }
     const missing = [...used].filter((k) => !(k in dicts.ar) || !(k in dicts.en));
     expect(missing).toEqual([]);

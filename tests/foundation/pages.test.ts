@@ -142,7 +142,9 @@ describe('users and roles (office and admin)', () => {
     const list = textOf((await c.get('/admin/users?q=raqqa')).body);
     expect(list).toContain('raqqa.exec');
     expect(list).toContain('الهيئة التنفيذية (مجلس مدينة الرقة)');
-    expect(t.db.$client.prepare("select phone from users where username='raqqa.exec'").get()).toEqual({ phone: '+963944123456' });
+    expect(t.db.$client.prepare("select phone from users where username='raqqa.exec'").get()).toEqual({
+      phone: '+963944123456',
+    });
   });
 
   it('keeps what was typed and explains each bad field, saving nothing', async () => {
@@ -150,7 +152,13 @@ describe('users and roles (office and admin)', () => {
     await c.login('office');
     await c.get('/admin/users/new');
     const before = t.db.$client.prepare('select count(*) n from users').get();
-    const res = await c.post('/admin/users', { username: 'office', displayName: '', phone: '12ab', email: 'nope', memberId: '424242' });
+    const res = await c.post('/admin/users', {
+      username: 'office',
+      displayName: '',
+      phone: '12ab',
+      email: 'nope',
+      memberId: '424242',
+    });
     expect(res.status).toBe(400);
     const text = textOf(res.body);
     expect(text).toContain('هذا الحقل مطلوب');
