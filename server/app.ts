@@ -19,6 +19,7 @@ import { cssBundle, STATIC_DIR } from './core/assets.ts';
 import { AuditRepository } from './core/audit.ts';
 import { type Db, openDatabase } from './core/db.ts';
 import { FormError, HttpError } from './core/errors.ts';
+import { EventBus } from './core/events.ts';
 import { discoverFeatures } from './core/features.ts';
 import { keptValues } from './core/forms.ts';
 import { DEFAULT_LOCALE, isLocale, LANG_COOKIE, type Locale, translate } from './core/i18n.ts';
@@ -42,6 +43,8 @@ declare module 'fastify' {
     routeList: { method: string; url: string; public: boolean }[];
     /** panels features add to each other's pages (see core/panels.ts) */
     panels: PanelRegistry;
+    /** domain events between features (see core/events.ts) */
+    events: EventBus;
     /** the menu for a viewer, from every feature's entries */
     navFor(v: Viewer | null): { href: string; label: string }[];
   }
@@ -255,7 +258,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const panels = new PanelRegistry();
   app.decorate('panels', panels);
   app.decorate('navFor', buildNav(features.flatMap((f) => f.nav ?? [])));
+  app.decorate('events', new EventBus());
   for (const f of features) f.panels?.(panels);
+  for (const f of features) f.setup?.(app);
   for (const f of features) await app.register(f.routes);
   return app;
 }

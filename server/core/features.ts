@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { NavItem } from './nav.ts';
 import type { PanelRegistry } from './panels.ts';
 
@@ -15,6 +15,8 @@ export interface Feature {
   routes: FastifyPluginAsync;
   nav?: NavItem[];
   panels?: (registry: PanelRegistry) => void;
+  /** runs once before any routes are registered: subscribe to domain events (app.events) here */
+  setup?: (app: FastifyInstance) => void;
 }
 
 const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
