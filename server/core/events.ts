@@ -35,8 +35,9 @@ export class EventBus {
   private handlers: { [K in keyof DomainEvents]?: Handler<K>[] } = {};
 
   on<K extends keyof DomainEvents>(event: K, handler: Handler<K>): void {
-    const list = (this.handlers[event] ??= []) as Handler<K>[];
+    const list = (this.handlers[event] ?? []) as Handler<K>[];
     list.push(handler);
+    this.handlers[event] = list as (typeof this.handlers)[K];
   }
 
   emit<K extends keyof DomainEvents>(event: K, payload: DomainEvents[K]): void {
