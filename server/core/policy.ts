@@ -65,6 +65,15 @@ export const permissions = {
   // ---- end enrolment
 
   // ---- attendance
+  /** mark a session's attendance: its trainer or the office (the edit window is checked by the service) */
+  'attendance.mark': (v: Viewer | null, session?: { trainerUserId: number | null }) =>
+    isOffice(v) || (!!v && !!session && session.trainerUserId === v.userId),
+  /** the trainer's "today" page: trainers and the office */
+  'attendance.today': (v: Viewer | null) => isOffice(v) || isTrainer(v),
+  /** see attendance of members of a unit: the office, or a coordinator whose subtree holds it */
+  'attendance.viewIn': (v: Viewer | null, unitPath?: string | null) => inScope(v, unitPath),
+  /** self check-in with a session's code: anyone signed in (the service needs a linked member) */
+  'attendance.checkin': (v: Viewer | null) => !!v,
   // ---- end attendance
 
   // ---- completion and certificates

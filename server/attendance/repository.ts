@@ -1,0 +1,501 @@
+import { and, asc, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import {
+  type AttendanceStatus,
+  activities,
+  activityCouncils,
+  attendance,
+  attendanceEvents,
+  enrolments,
+  memberCouncils,
+  members,
+  sessions,
+  units,
+  users,
+} from '../../db/schema.ts';
+import { escapeLike, normalizeArabic } from '../core/arabic.ts';
+import type { Db } from '../core/db.ts';
+import { ROSTER_STATUSES } from './rules.ts';
+
+export type SessionRow = NonNullable<ReturnType<AttendanceRepository['session']>>;
+export type ActivityRow = NonNullable<ReturnType<AttendanceRepository['activity']>>;
+
+export interface MarkRow {
+  memberId: number;
+  status: AttendanceStatus;
+  note: string | null;
+  via: string;
+  markedAt: Date;
+  markedByName: string | null;
+}
+
+export interface MemberRow {
+  memberId: number;
+  fullName: string;
+  unitPath: string;
+  unitNameAr: string;
+  unitNameEn: string | null;
+}
+
+const memberCols = {
+  memberId: members.id,
+  fullName: members.fullName,
+  unitPath: units.path,
+  unitNameAr: units.nameAr,
+  unitNameEn: units.nameEn,
+};
+
+/** Every query of the attendance feature. */
+export class AttendanceRepository {
+  constructor(private db: Db) {}
+
+  session(id: number) {
+    return this.db
+      .select({
+        id: sessions.id,
+        activityId: sessions.activityId,
+        startsAt: sessions.startsAt,
+        endsAt: sessions.endsAt,
+        topic: sessions.topic,
+        place: sessions.place,
+        status: sessions.status,
+        trainerUserId: sessions.trainerUserId,
+        trainerName: users.displayName,
+        checkinCode: sessions.checkinCode,
+      })
+      .from(sessions)
+      .leftJoin(users, eq(users.id, sessions.trainerUserId))
+      .where(eq(sessions.id, id))
+      .get();
+  }
+
+  sessionByCode(code: string) {
+    const row = this.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.checkinCode, code)).get();
+    return row ? this.session(row.id) : undefined;
+  }
+
+  activity(id: number) {
+    const a = this.db
+      .select({
+        id: activities.id,
+        kind: activities.kind,
+        title: activities.title,
+        status: activities.status,
+        selfEnrol: activities.selfEnrol,
+        organisingUnitId: activities.organisingUnitId,
+        organisingUnitPath: units.path,
+        audienceKind: activities.audienceKind,
+        audienceUnitId: activities.audienceUnitId,
+        executiveOnly: activities.executiveOnly,
+        checkinOpensBeforeMin: activities.checkinOpensBeforeMin,
+        lateAfterMin: activities.lateAfterMin,
+        editWindowDays: activities.editWindowDays,
+        minAttendancePct: activities.minAttendancePct,
+        lateCounts: activities.lateCounts,
+        excusedExcluded: activities.excusedExcluded,
+        excusedWeight: activities.excusedWeight,
+        denominator: activities.denominator,
+        maxConsecutiveAbsences: activities.maxConsecutiveAbsences,
+        dropLowest: activities.dropLowest,
+        hasAssessment: activities.hasAssessment,
+        passMark: activities.passMark,
+      })
+      .from(activities)
+      .innerJoin(units, eq(units.id, activities.organisingUnitId))
+      .where(eq(activities.id, id))
+      .get();
+    if (!a) return undefined;
+    const audienceUnitPath = a.audienceUnitId
+      ? (this.db.select({ path: units.path }).from(units).where(eq(units.id, a.audienceUnitId)).get()?.path ?? null)
+      : null;
+    const councilIds = this.db
+      .select({ id: activityCouncils.councilId })
+      .from(activityCouncils)
+      .where(eq(activityCouncils.activityId, id))
+      .all()
+      .map((r) => r.id);
+    return { ...a, audienceUnitPath, councilIds };
+  }
+
+  /** members whose enrolment puts them on the roster */
+  enrolled(activityId: number): MemberRow[] {
+    return this.db
+      .select(memberCols)
+      .from(enrolments)
+      .innerJoin(members, eq(members.id, enrolments.memberId))
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(and(eq(enrolments.activityId, activityId), inArray(enrolments.status, ROSTER_STATUSES)))
+      .all();
+  }
+
+  /** the marks of one session, with the members they belong to */
+  marks(sessionId: number): (MarkRow & MemberRow)[] {
+    return this.db
+      .select({
+        ...memberCols,
+        status: attendance.status,
+        note: attendance.note,
+        via: attendance.via,
+        markedAt: attendance.markedAt,
+        markedByName: users.displayName,
+      })
+      .from(attendance)
+      .innerJoin(members, eq(members.id, attendance.memberId))
+      .innerJoin(units, eq(units.id, members.unitId))
+      .leftJoin(users, eq(users.id, attendance.markedBy))
+      .where(eq(attendance.sessionId, sessionId))
+      .all();
+  }
+
+  mark(sessionId: number, memberId: number) {
+    return this.db
+      .select({ status: attendance.status, note: attendance.note })
+      .from(attendance)
+      .where(and(eq(attendance.sessionId, sessionId), eq(attendance.memberId, memberId)))
+      .get();
+  }
+
+  /** members with what the audience rule needs (walk-ins on open activities) */
+  audienceFacts(memberIds: number[]) {
+    if (memberIds.length === 0) return [];
+    const rows = this.db
+      .select({
+        ...memberCols,
+        status: members.status,
+        isExecutive: members.isExecutive,
+      })
+      .from(members)
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(inArray(members.id, memberIds))
+      .all();
+    const councils = this.db
+      .select({ memberId: memberCouncils.memberId, councilId: memberCouncils.councilId })
+      .from(memberCouncils)
+      .where(inArray(memberCouncils.memberId, memberIds))
+      .all();
+    return rows.map((r) => ({
+      ...r,
+      councilIds: councils.filter((c) => c.memberId === r.memberId).map((c) => c.councilId),
+    }));
+  }
+
+  /** members matching a name or phone, narrowed by the audience's unit subtree when it has one */
+  searchMembers(q: string, opts: { unitPath: string | null; executiveOnly: boolean; limit: number }) {
+    const name = `%${escapeLike(normalizeArabic(q))}%`;
+    const conds: SQL[] = [
+      eq(members.status, 'active'),
+      or(
+        sql`${members.nameSearch} like ${name} escape '\\'`,
+        sql`${members.phone} like ${`%${escapeLike(q)}%`} escape '\\'`,
+      )!,
+    ];
+    if (opts.unitPath) conds.push(sql`${units.path} like ${`${escapeLike(opts.unitPath)}%`} escape '\\'`);
+    if (opts.executiveOnly) conds.push(eq(members.isExecutive, true));
+    return this.db
+      .select({ memberId: members.id })
+      .from(members)
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(and(...conds))
+      .orderBy(asc(members.fullName))
+      .limit(opts.limit)
+      .all()
+      .map((r) => r.memberId);
+  }
+
+  /** the change history of a session's marks, newest first */
+  events(sessionId: number) {
+    return this.db
+      .select({
+        memberId: attendanceEvents.memberId,
+        fromStatus: attendanceEvents.fromStatus,
+        toStatus: attendanceEvents.toStatus,
+        note: attendanceEvents.note,
+        reason: attendanceEvents.reason,
+        via: attendanceEvents.via,
+        at: attendanceEvents.at,
+        byName: users.displayName,
+      })
+      .from(attendanceEvents)
+      .leftJoin(users, eq(users.id, attendanceEvents.byUserId))
+      .where(eq(attendanceEvents.sessionId, sessionId))
+      .orderBy(desc(attendanceEvents.at), desc(attendanceEvents.id))
+      .all();
+  }
+
+  upsertMark(v: {
+    sessionId: number;
+    memberId: number;
+    status: AttendanceStatus;
+    note: string | null;
+    via: string;
+    markedBy: number;
+    markedAt: Date;
+  }) {
+    this.db
+      .insert(attendance)
+      .values(v)
+      .onConflictDoUpdate({
+        target: [attendance.sessionId, attendance.memberId],
+        set: { status: v.status, note: v.note, via: v.via, markedBy: v.markedBy, markedAt: v.markedAt },
+      })
+      .run();
+  }
+
+  insertEvents(rows: (typeof attendanceEvents.$inferInsert)[]) {
+    for (let i = 0; i < rows.length; i += 200)
+      this.db
+        .insert(attendanceEvents)
+        .values(rows.slice(i, i + 200))
+        .run();
+  }
+
+  /**
+   * Recomputes the precomputed counters of the given members' enrolments in an activity
+   * from the marks of its sessions that are not cancelled (all members when none given).
+   */
+  recomputeCounters(activityId: number, memberIds?: number[], now = new Date()) {
+    if (memberIds && memberIds.length === 0) return;
+    const count = (status: AttendanceStatus) =>
+      sql`(select count(*) from ${attendance} a join ${sessions} s on s.id = a.session_id
+           where s.activity_id = ${enrolments.activityId} and s.status <> 'cancelled'
+             and a.member_id = ${enrolments.memberId} and a.status = ${status})`;
+    this.db
+      .update(enrolments)
+      .set({
+        attendedCount: count('present'),
+        lateCount: count('late'),
+        excusedCount: count('excused'),
+        absentCount: count('absent'),
+        updatedAt: now,
+      })
+      .where(
+        and(eq(enrolments.activityId, activityId), memberIds ? inArray(enrolments.memberId, memberIds) : undefined),
+      )
+      .run();
+  }
+
+  setCheckinCode(sessionId: number, code: string): boolean {
+    try {
+      const r = this.db
+        .update(sessions)
+        .set({ checkinCode: code })
+        .where(and(eq(sessions.id, sessionId), sql`${sessions.checkinCode} is null`))
+        .run();
+      return r.changes === 1;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return false;
+      throw err;
+    }
+  }
+
+  /** sessions between two instants, optionally only one trainer's, with their activity */
+  sessionsBetween(from: Date, to: Date, trainerUserId: number | null) {
+    return this.db
+      .select({
+        id: sessions.id,
+        activityId: sessions.activityId,
+        startsAt: sessions.startsAt,
+        endsAt: sessions.endsAt,
+        topic: sessions.topic,
+        place: sessions.place,
+        status: sessions.status,
+        trainerName: users.displayName,
+        activityTitle: activities.title,
+        activityKind: activities.kind,
+        checkinOpensBeforeMin: activities.checkinOpensBeforeMin,
+        lateAfterMin: activities.lateAfterMin,
+        editWindowDays: activities.editWindowDays,
+      })
+      .from(sessions)
+      .innerJoin(activities, eq(activities.id, sessions.activityId))
+      .leftJoin(users, eq(users.id, sessions.trainerUserId))
+      .where(
+        and(
+          gte(sessions.startsAt, from),
+          lt(sessions.startsAt, to),
+          trainerUserId === null ? undefined : eq(sessions.trainerUserId, trainerUserId),
+        ),
+      )
+      .orderBy(asc(sessions.startsAt))
+      .limit(500)
+      .all();
+  }
+
+  /** number of roster enrolments per activity */
+  enrolledCounts(activityIds: number[]): Map<number, number> {
+    const out = new Map<number, number>();
+    if (activityIds.length === 0) return out;
+    for (const r of this.db
+      .select({ activityId: enrolments.activityId, n: sql<number>`count(*)` })
+      .from(enrolments)
+      .where(and(inArray(enrolments.activityId, activityIds), inArray(enrolments.status, ROSTER_STATUSES)))
+      .groupBy(enrolments.activityId)
+      .all())
+      out.set(r.activityId, r.n);
+    return out;
+  }
+
+  /** marks per session and status */
+  markCounts(sessionIds: number[]): Map<number, Record<AttendanceStatus, number>> {
+    const out = new Map<number, Record<AttendanceStatus, number>>();
+    if (sessionIds.length === 0) return out;
+    for (const r of this.db
+      .select({ sessionId: attendance.sessionId, status: attendance.status, n: sql<number>`count(*)` })
+      .from(attendance)
+      .where(inArray(attendance.sessionId, sessionIds))
+      .groupBy(attendance.sessionId, attendance.status)
+      .all()) {
+      const c = out.get(r.sessionId) ?? { present: 0, late: 0, excused: 0, absent: 0 };
+      c[r.status] = r.n;
+      out.set(r.sessionId, c);
+    }
+    return out;
+  }
+
+  /** marks of members who have no roster enrolment (walk-ins), per session */
+  walkInCounts(activityId: number, sessionIds: number[]): Map<number, number> {
+    const out = new Map<number, number>();
+    if (sessionIds.length === 0) return out;
+    for (const r of this.db
+      .select({ sessionId: attendance.sessionId, n: sql<number>`count(*)` })
+      .from(attendance)
+      .where(
+        and(
+          inArray(attendance.sessionId, sessionIds),
+          sql`not exists (select 1 from ${enrolments} e where e.activity_id = ${activityId}
+                and e.member_id = ${attendance.memberId} and e.status in ('approved', 'completed', 'not_completed'))`,
+        ),
+      )
+      .groupBy(attendance.sessionId)
+      .all())
+      out.set(r.sessionId, r.n);
+    return out;
+  }
+
+  activitySessions(activityId: number) {
+    return this.db
+      .select({
+        id: sessions.id,
+        startsAt: sessions.startsAt,
+        endsAt: sessions.endsAt,
+        topic: sessions.topic,
+        status: sessions.status,
+        trainerUserId: sessions.trainerUserId,
+      })
+      .from(sessions)
+      .where(eq(sessions.activityId, activityId))
+      .orderBy(asc(sessions.startsAt))
+      .all();
+  }
+
+  /** every mark of an activity's sessions */
+  activityMarks(activityId: number) {
+    return this.db
+      .select({ sessionId: attendance.sessionId, memberId: attendance.memberId, status: attendance.status })
+      .from(attendance)
+      .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
+      .where(eq(sessions.activityId, activityId))
+      .all();
+  }
+
+  membersByIds(ids: number[]): MemberRow[] {
+    if (ids.length === 0) return [];
+    const out: MemberRow[] = [];
+    for (let i = 0; i < ids.length; i += 500)
+      out.push(
+        ...this.db
+          .select(memberCols)
+          .from(members)
+          .innerJoin(units, eq(units.id, members.unitId))
+          .where(inArray(members.id, ids.slice(i, i + 500)))
+          .all(),
+      );
+    return out;
+  }
+
+  isTrainerOf(activityId: number, userId: number): boolean {
+    return !!this.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.activityId, activityId), eq(sessions.trainerUserId, userId)))
+      .limit(1)
+      .get();
+  }
+
+  member(id: number) {
+    return this.db
+      .select(memberCols)
+      .from(members)
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(eq(members.id, id))
+      .get();
+  }
+
+  /** a member's most recent marks, newest first */
+  memberHistory(memberId: number, limit: number) {
+    return this.db
+      .select({
+        sessionId: attendance.sessionId,
+        status: attendance.status,
+        note: attendance.note,
+        via: attendance.via,
+        startsAt: sessions.startsAt,
+        topic: sessions.topic,
+        activityId: activities.id,
+        activityTitle: activities.title,
+      })
+      .from(attendance)
+      .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
+      .innerJoin(activities, eq(activities.id, sessions.activityId))
+      .where(eq(attendance.memberId, memberId))
+      .orderBy(desc(sessions.startsAt))
+      .limit(limit)
+      .all();
+  }
+
+  /** a member's counters per activity (the precomputed ones on the enrolments) */
+  memberEnrolmentCounters(memberId: number) {
+    return this.db
+      .select({
+        activityId: enrolments.activityId,
+        activityTitle: activities.title,
+        status: enrolments.status,
+        present: enrolments.attendedCount,
+        late: enrolments.lateCount,
+        excused: enrolments.excusedCount,
+        absent: enrolments.absentCount,
+      })
+      .from(enrolments)
+      .innerJoin(activities, eq(activities.id, enrolments.activityId))
+      .where(and(eq(enrolments.memberId, memberId), inArray(enrolments.status, ROSTER_STATUSES)))
+      .orderBy(desc(enrolments.id))
+      .limit(50)
+      .all();
+  }
+
+  /** sessions open for check-in now among the activities a member is on the roster of */
+  openSessionsForMember(memberId: number, now: Date) {
+    const day = 86_400_000;
+    return this.db
+      .select({
+        id: sessions.id,
+        startsAt: sessions.startsAt,
+        endsAt: sessions.endsAt,
+        activityTitle: activities.title,
+        checkinOpensBeforeMin: activities.checkinOpensBeforeMin,
+      })
+      .from(sessions)
+      .innerJoin(activities, eq(activities.id, sessions.activityId))
+      .innerJoin(enrolments, and(eq(enrolments.activityId, activities.id), eq(enrolments.memberId, memberId)))
+      .where(
+        and(
+          inArray(enrolments.status, ROSTER_STATUSES),
+          eq(sessions.status, 'scheduled'),
+          gte(sessions.endsAt, now),
+          lt(sessions.startsAt, new Date(now.getTime() + day)),
+        ),
+      )
+      .orderBy(asc(sessions.startsAt))
+      .limit(10)
+      .all();
+  }
+}

@@ -1,0 +1,590 @@
+import { randomInt } from 'node:crypto';
+import QRCode from 'qrcode';
+import type { AttendanceStatus } from '../../db/schema.ts';
+import { inAudience } from '../activities/audience.ts';
+import { computeProgress, ruleOf } from '../completion/rules.ts';
+import type { AuditRepository } from '../core/audit.ts';
+import { type Db, tx } from '../core/db.ts';
+import { FormError, forbidden, notFound } from '../core/errors.ts';
+import type { EventBus } from '../core/events.ts';
+import { authorize, can, inScope, isCoordinator, isOffice, type Viewer } from '../core/policy.ts';
+import { startOfDay } from '../core/time.ts';
+import { type ActivityRow, AttendanceRepository, type MarkRow, type MemberRow, type SessionRow } from './repository.ts';
+import {
+  CODE_ALPHABET,
+  checkinOpen,
+  checkinStatus,
+  editClosesAt,
+  isOpenActivity,
+  markingOpensAt,
+  normalizeCode,
+  sessionRate,
+} from './rules.ts';
+import type { RosterForm } from './schemas.ts';
+
+export const MATRIX_PAGE = 100;
+const STATUSES: AttendanceStatus[] = ['present', 'late', 'excused', 'absent'];
+const emptyCounts = (): Record<AttendanceStatus, number> => ({ present: 0, late: 0, excused: 0, absent: 0 });
+
+export interface RosterRow extends MemberRow {
+  enrolled: boolean;
+  /** found by the walk-in search, not yet marked */
+  candidate: boolean;
+  mark: MarkRow | null;
+  history: ReturnType<AttendanceRepository['events']>;
+}
+
+/**
+ * Attendance: who may see and mark a session's roster, the one-request roster save,
+ * self check-in, and the views (today, matrix, histories). Every change keeps an
+ * attendance event, an audit line and the enrolment counters in one transaction.
+ */
+export class AttendanceService {
+  private repo: AttendanceRepository;
+
+  constructor(
+    private db: Db,
+    private audit: AuditRepository,
+    private events: EventBus,
+  ) {
+    this.repo = new AttendanceRepository(db);
+  }
+
+  // ------------------------------------------------------------------ access
+
+  private load(sessionId: number) {
+    const session = this.repo.session(sessionId);
+    if (!session) throw notFound();
+    const activity = this.repo.activity(session.activityId);
+    if (!activity) throw notFound();
+    return { session, activity };
+  }
+
+  /**
+   * Which members of an activity the viewer may see: 'all' (office, the session's
+   * trainer, a coordinator of the organising unit), a list of unit subtrees (a
+   * coordinator whose members take part), or null (nothing).
+   */
+  private seeScope(
+    viewer: Viewer | null,
+    activity: ActivityRow,
+    trainerOk: boolean,
+  ): 'all' | { paths: string[] } | null {
+    if (!viewer) return null;
+    if (isOffice(viewer) || trainerOk) return 'all';
+    if (isCoordinator(viewer)) {
+      if (can(viewer, 'attendance.viewIn', activity.organisingUnitPath)) return 'all';
+      return { paths: viewer.coordinatorUnits.map((u) => u.path) };
+    }
+    return null;
+  }
+
+  private visible(scope: 'all' | { paths: string[] }, unitPath: string) {
+    return scope === 'all' || scope.paths.some((p) => unitPath.startsWith(p));
+  }
+
+  private state(session: SessionRow, activity: ActivityRow, now: Date) {
+    const cancelled = session.status === 'cancelled' || activity.status === 'cancelled';
+    const opensAt = markingOpensAt(session, activity);
+    const closesAt = editClosesAt(session, activity);
+    return {
+      cancelled,
+      opensAt,
+      closesAt,
+      notStarted: now < opensAt,
+      windowClosed: now > closesAt,
+      checkinOpen: !cancelled && checkinOpen(session, activity, now),
+    };
+  }
+
+  // ------------------------------------------------------------------ roster
+
+  async roster(
+    viewer: Viewer | null,
+    sessionId: number,
+    opts: { q: string; base: string; extraIds?: number[] },
+    now = new Date(),
+  ) {
+    const { session, activity } = this.load(sessionId);
+    const mayMark = can(viewer, 'attendance.mark', session);
+    const scope = this.seeScope(viewer, activity, mayMark);
+    if (!scope) throw forbidden();
+    const state = this.state(session, activity, now);
+    const open = isOpenActivity(activity);
+
+    const enrolled = this.repo.enrolled(activity.id);
+    const enrolledIds = new Set(enrolled.map((m) => m.memberId));
+    const marks = this.repo.marks(session.id);
+    const history = this.repo.events(session.id);
+    const byMember = new Map<number, RosterRow>();
+    const historyOf = (id: number) => history.filter((h) => h.memberId === id);
+    for (const m of enrolled)
+      byMember.set(m.memberId, { ...m, enrolled: true, candidate: false, mark: null, history: [] });
+    for (const mk of marks) {
+      const row = byMember.get(mk.memberId) ?? {
+        memberId: mk.memberId,
+        fullName: mk.fullName,
+        unitPath: mk.unitPath,
+        unitNameAr: mk.unitNameAr,
+        unitNameEn: mk.unitNameEn,
+        enrolled: enrolledIds.has(mk.memberId),
+        candidate: false,
+        mark: null,
+        history: [],
+      };
+      row.mark = {
+        memberId: mk.memberId,
+        status: mk.status,
+        note: mk.note,
+        via: mk.via,
+        markedAt: mk.markedAt,
+        markedByName: mk.markedByName,
+      };
+      byMember.set(mk.memberId, row);
+    }
+    if (history.length) for (const row of byMember.values()) row.history = historyOf(row.memberId);
+    const rows = [...byMember.values()]
+      .filter((r) => this.visible(scope, r.unitPath))
+      .sort((a, b) => a.fullName.localeCompare(b.fullName, 'ar'));
+    if (scope !== 'all' && rows.length === 0) throw forbidden();
+
+    // walk-in search on open activities (only for those who may mark)
+    let candidates: RosterRow[] = [];
+    const canEdit = mayMark && !state.cancelled && !state.notStarted && (!state.windowClosed || isOffice(viewer));
+    if (open && mayMark && opts.q) {
+      const ids = this.repo
+        .searchMembers(opts.q, {
+          unitPath: activity.audienceKind === 'units' ? activity.audienceUnitPath : null,
+          executiveOnly: activity.executiveOnly,
+          limit: 30,
+        })
+        .filter((id) => !byMember.has(id));
+      candidates = this.repo
+        .audienceFacts(ids)
+        .filter((m) => inAudience(this.audienceRule(activity), m))
+        .map((m) => ({
+          memberId: m.memberId,
+          fullName: m.fullName,
+          unitPath: m.unitPath,
+          unitNameAr: m.unitNameAr,
+          unitNameEn: m.unitNameEn,
+          enrolled: false,
+          candidate: true,
+          mark: null,
+          history: [],
+        }));
+    }
+
+    // members a refused form carried that are not on the roster: shown again with their error
+    const extra = (opts.extraIds ?? []).filter((id) => !byMember.has(id) && !candidates.some((c) => c.memberId === id));
+    if (mayMark && extra.length)
+      for (const m of this.repo.membersByIds(extra.slice(0, 200)))
+        candidates.push({ ...m, enrolled: false, candidate: true, mark: null, history: [] });
+
+    const counts = emptyCounts();
+    for (const r of rows) if (r.mark) counts[r.mark.status]++;
+    let checkin: { code: string; url: string; qr: string } | null = null;
+    if (mayMark && state.checkinOpen) {
+      const code = session.checkinCode ?? this.ensureCode(viewer!, session.id);
+      const url = `${opts.base}/sessions/${session.id}/check-in?code=${encodeURIComponent(code)}`;
+      const svg = await QRCode.toString(url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+      checkin = { code, url, qr: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+    }
+    return {
+      session,
+      activity,
+      rows,
+      candidates,
+      counts,
+      unmarked: rows.filter((r) => !r.mark).length,
+      rate: state.notStarted ? null : sessionRate(counts, rows.length),
+      state,
+      open,
+      mayMark,
+      canEdit,
+      needsReason: mayMark && isOffice(viewer) && state.windowClosed,
+      checkin,
+    };
+  }
+
+  private audienceRule(a: ActivityRow) {
+    return {
+      audienceKind: a.audienceKind,
+      audienceUnitPath: a.audienceUnitPath,
+      councilIds: a.councilIds,
+      executiveOnly: a.executiveOnly,
+    };
+  }
+
+  /** Gives a session a short unique check-in code when it has none. */
+  private ensureCode(viewer: Viewer, sessionId: number): string {
+    for (let i = 0; i < 8; i++) {
+      let code = '';
+      for (let j = 0; j < 6; j++) code += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+      const done = tx(this.db, () => {
+        if (!this.repo.setCheckinCode(sessionId, code)) return false;
+        this.audit.record({
+          userId: viewer.userId,
+          action: 'session.checkinCode',
+          entity: 'session',
+          entityId: sessionId,
+        });
+        return true;
+      });
+      if (done) return code;
+      const existing = this.repo.session(sessionId)?.checkinCode;
+      if (existing) return existing;
+    }
+    throw new Error('could not generate a check-in code');
+  }
+
+  /**
+   * Saves the whole roster of a session in one transaction. Unchanged marks write
+   * nothing (a re-sent form is harmless); any bad entry refuses the whole save.
+   */
+  save(viewer: Viewer | null, sessionId: number, form: RosterForm, meta: { ip?: string } = {}, now = new Date()) {
+    const { session, activity } = this.load(sessionId);
+    authorize(viewer, 'attendance.mark', session);
+    if (form.activityId !== null && form.activityId !== activity.id)
+      throw new FormError({ _form: 'attendance.errors.otherActivity' });
+    const state = this.state(session, activity, now);
+    if (state.cancelled) throw new FormError({ _form: 'attendance.errors.cancelled' });
+    if (state.notStarted) throw new FormError({ _form: 'attendance.errors.notStarted' });
+    let reason: string | null = form.reason;
+    if (state.windowClosed) {
+      if (!isOffice(viewer)) throw new FormError({ _form: 'attendance.errors.windowClosed' });
+      if (!reason) throw new FormError({ reason: 'attendance.errors.reasonRequired' });
+    }
+
+    return tx(this.db, () => {
+      const enrolledIds = new Set(this.repo.enrolled(activity.id).map((m) => m.memberId));
+      const existing = new Map(this.repo.marks(session.id).map((m) => [m.memberId, m]));
+      const entries = new Map(form.entries.map((e) => [e.memberId, { ...e }]));
+      if (form.allPresent) {
+        for (const id of new Set([...enrolledIds, ...existing.keys()])) {
+          const e = entries.get(id);
+          if (!e) entries.set(id, { memberId: id, status: 'present' });
+          else if (!e.status && !existing.has(id)) e.status = 'present';
+        }
+      }
+      // who may be marked: enrolled, already marked, or (open activities) anyone in the audience
+      const errors: Record<string, string> = {};
+      const unknown = [...entries.values()].filter(
+        (e) => (e.status || e.note) && !enrolledIds.has(e.memberId) && !existing.has(e.memberId),
+      );
+      if (unknown.length) {
+        const facts = new Map(
+          isOpenActivity(activity)
+            ? this.repo.audienceFacts(unknown.map((e) => e.memberId)).map((m) => [m.memberId, m])
+            : [],
+        );
+        for (const e of unknown) {
+          const m = facts.get(e.memberId);
+          if (!m || !inAudience(this.audienceRule(activity), m))
+            errors[`s_${e.memberId}`] = 'attendance.errors.notEnrolled';
+        }
+      }
+      for (const e of entries.values())
+        if (!e.status && e.note && !existing.has(e.memberId))
+          errors[`s_${e.memberId}`] = 'attendance.errors.noteWithoutStatus';
+      if (Object.keys(errors).length) throw new FormError({ _form: 'attendance.errors.badEntries', ...errors });
+
+      const changes: { memberId: number; from: AttendanceStatus | null; to: AttendanceStatus }[] = [];
+      const eventRows = [];
+      for (const e of entries.values()) {
+        const before = existing.get(e.memberId);
+        const status = e.status ?? before?.status;
+        if (!status) continue;
+        const note = e.note === undefined ? (before?.note ?? null) : e.note;
+        if (before && before.status === status && (before.note ?? null) === note) continue;
+        this.repo.upsertMark({
+          sessionId: session.id,
+          memberId: e.memberId,
+          status,
+          note,
+          via: 'roster',
+          markedBy: viewer.userId,
+          markedAt: now,
+        });
+        eventRows.push({
+          sessionId: session.id,
+          memberId: e.memberId,
+          fromStatus: before?.status ?? null,
+          toStatus: status,
+          note,
+          reason,
+          via: 'roster',
+          byUserId: viewer.userId,
+          at: now,
+        });
+        changes.push({ memberId: e.memberId, from: before?.status ?? null, to: status });
+      }
+      if (changes.length === 0) return { changed: 0 };
+      if (!state.windowClosed && !reason) reason = null;
+      this.repo.insertEvents(eventRows);
+      this.repo.recomputeCounters(
+        activity.id,
+        changes.map((c) => c.memberId),
+        now,
+      );
+      this.audit.record({
+        userId: viewer.userId,
+        action: 'attendance.save',
+        entity: 'session',
+        entityId: session.id,
+        details: { activityId: activity.id, reason, changes },
+        ip: meta.ip ?? null,
+      });
+      this.events.emit('attendance.changed', {
+        sessionId: session.id,
+        activityId: activity.id,
+        changes,
+        byUserId: viewer.userId,
+      });
+      return { changed: changes.length };
+    });
+  }
+
+  // ------------------------------------------------------------------ check-in
+
+  /** What the check-in page of one session needs (its title; no code is ever shown here). */
+  checkinPage(viewer: Viewer | null, sessionId: number) {
+    authorize(viewer, 'attendance.checkin');
+    const { session, activity } = this.load(sessionId);
+    return { session, activity };
+  }
+
+  /**
+   * A signed-in member checks in with a session's code: present, or late after
+   * late_after_min. Only in the session's window, only with that session's code.
+   */
+  checkIn(
+    viewer: Viewer | null,
+    rawCode: string,
+    expectedSessionId: number | null,
+    meta: { ip?: string } = {},
+    now = new Date(),
+  ) {
+    authorize(viewer, 'attendance.checkin');
+    if (viewer.memberId === null) throw new FormError({ code: 'attendance.errors.noMember' });
+    const memberId = viewer.memberId;
+    const code = normalizeCode(rawCode);
+    const session = code ? this.repo.sessionByCode(code) : undefined;
+    if (!session) throw new FormError({ code: 'attendance.errors.badCode' });
+    if (expectedSessionId !== null && session.id !== expectedSessionId)
+      throw new FormError({ code: 'attendance.errors.codeOtherSession' });
+    const activity = this.repo.activity(session.activityId);
+    if (!activity) throw notFound();
+    const state = this.state(session, activity, now);
+    if (state.cancelled) throw new FormError({ code: 'attendance.errors.cancelled' });
+    if (!state.checkinOpen) throw new FormError({ code: 'attendance.errors.checkinClosed' });
+    return tx(this.db, () => {
+      const before = this.repo.mark(session.id, memberId);
+      if (!before && !this.repo.enrolled(activity.id).some((m) => m.memberId === memberId)) {
+        const facts = isOpenActivity(activity) ? this.repo.audienceFacts([memberId])[0] : undefined;
+        if (!facts || !inAudience(this.audienceRule(activity), facts))
+          throw new FormError({ code: 'attendance.errors.notEnrolledSelf' });
+      }
+      const result = { sessionId: session.id, activityTitle: activity.title, startsAt: session.startsAt };
+      if (before && (before.status === 'present' || before.status === 'late'))
+        return { ...result, status: before.status, already: true };
+      const status = checkinStatus(session, activity, now);
+      this.repo.upsertMark({
+        sessionId: session.id,
+        memberId,
+        status,
+        note: before?.note ?? null,
+        via: 'checkin',
+        markedBy: viewer.userId,
+        markedAt: now,
+      });
+      this.repo.insertEvents([
+        {
+          sessionId: session.id,
+          memberId,
+          fromStatus: before?.status ?? null,
+          toStatus: status,
+          note: before?.note ?? null,
+          via: 'checkin',
+          byUserId: viewer.userId,
+          at: now,
+        },
+      ]);
+      this.repo.recomputeCounters(activity.id, [memberId], now);
+      const changes = [{ memberId, from: before?.status ?? null, to: status }];
+      this.audit.record({
+        userId: viewer.userId,
+        action: 'attendance.checkin',
+        entity: 'session',
+        entityId: session.id,
+        details: { activityId: activity.id, changes },
+        ip: meta.ip ?? null,
+      });
+      this.events.emit('attendance.changed', {
+        sessionId: session.id,
+        activityId: activity.id,
+        changes,
+        byUserId: viewer.userId,
+      });
+      return { ...result, status, already: false };
+    });
+  }
+
+  /** sessions a member may check in to now or later today */
+  openForMember(viewer: Viewer | null, now = new Date()) {
+    if (!viewer?.memberId) return [];
+    return this.repo
+      .openSessionsForMember(viewer.memberId, now)
+      .filter((s) => now.getTime() >= s.startsAt.getTime() - s.checkinOpensBeforeMin * 60_000);
+  }
+
+  // ------------------------------------------------------------------ today
+
+  /** A trainer's sessions today and the next days; the office also sees every session today. */
+  today(viewer: Viewer | null, tz: string, now = new Date()) {
+    authorize(viewer, 'attendance.today');
+    const dayStart = startOfDay(now, tz);
+    const mine = this.repo.sessionsBetween(dayStart, startOfDay(now, tz, 7), viewer.userId);
+    const all = isOffice(viewer) ? this.repo.sessionsBetween(dayStart, startOfDay(now, tz, 1), null) : [];
+    const sessionIds = [...new Set([...mine, ...all].map((s) => s.id))];
+    const enrolled = this.repo.enrolledCounts([...new Set([...mine, ...all].map((s) => s.activityId))]);
+    const marks = this.repo.markCounts(sessionIds);
+    const decorate = (list: typeof mine) =>
+      list.map((s) => {
+        const c = marks.get(s.id) ?? emptyCounts();
+        return {
+          ...s,
+          enrolled: enrolled.get(s.activityId) ?? 0,
+          marked: STATUSES.reduce((n, k) => n + c[k], 0),
+          counts: c,
+          checkinOpen: s.status === 'scheduled' && checkinOpen(s, s, now),
+          isToday: s.startsAt < startOfDay(now, tz, 1),
+        };
+      });
+    return { mine: decorate(mine), all: decorate(all) };
+  }
+
+  // ------------------------------------------------------------------ matrix
+
+  private matrixScope(viewer: Viewer | null, activity: ActivityRow) {
+    const trainer = !!viewer && this.repo.isTrainerOf(activity.id, viewer.userId);
+    return this.seeScope(viewer, activity, trainer);
+  }
+
+  /** members × sessions of an activity, with totals and rates per member and per session */
+  matrix(viewer: Viewer | null, activityId: number, now = new Date()) {
+    const activity = this.repo.activity(activityId);
+    if (!activity) throw notFound();
+    const scope = this.matrixScope(viewer, activity);
+    if (!scope) throw forbidden();
+    const sessions = this.repo.activitySessions(activity.id).filter((s) => s.status !== 'cancelled');
+    const sessionIds = new Set(sessions.map((s) => s.id));
+    const marks = this.repo.activityMarks(activity.id).filter((m) => sessionIds.has(m.sessionId));
+    const enrolled = this.repo.enrolled(activity.id);
+    const known = new Set(enrolled.map((m) => m.memberId));
+    const walkIns = this.repo.membersByIds([...new Set(marks.map((m) => m.memberId))].filter((id) => !known.has(id)));
+    const members = [...enrolled, ...walkIns]
+      .filter((m) => this.visible(scope, m.unitPath))
+      .sort((a, b) => a.fullName.localeCompare(b.fullName, 'ar'));
+    if (scope !== 'all' && members.length === 0) throw forbidden();
+    const visibleIds = new Set(members.map((m) => m.memberId));
+    const byMember = new Map<number, Map<number, AttendanceStatus>>();
+    for (const m of marks) {
+      if (!visibleIds.has(m.memberId)) continue;
+      const map = byMember.get(m.memberId) ?? new Map<number, AttendanceStatus>();
+      byMember.set(m.memberId, map);
+      map.set(m.sessionId, m.status);
+    }
+    const rule = ruleOf(activity);
+    const facts = sessions.map((s) => ({ id: s.id, startsAt: s.startsAt, cancelled: false }));
+    const rows = members.map((m) => {
+      const cells = byMember.get(m.memberId) ?? new Map<number, AttendanceStatus>();
+      const counts = emptyCounts();
+      for (const st of cells.values()) counts[st]++;
+      const progress = computeProgress(rule, facts, cells, now);
+      return { ...m, walkIn: !known.has(m.memberId), cells, counts, rate: progress.rate };
+    });
+    const columns = sessions.map((s) => {
+      const counts = emptyCounts();
+      for (const r of rows) {
+        const st = r.cells.get(s.id);
+        if (st) counts[st]++;
+      }
+      const held = s.startsAt <= now;
+      return { ...s, counts, held, rate: held ? sessionRate(counts, rows.length) : null };
+    });
+    return { activity, rows, columns, scope: scope === 'all' ? 'all' : 'subtree' };
+  }
+
+  // ------------------------------------------------------------------ panels
+
+  /** a member's attendance history, for whoever may see that member (null: nothing to show) */
+  memberHistory(viewer: Viewer | null, memberId: number) {
+    if (!viewer) return null;
+    const member = this.repo.member(memberId);
+    if (!member) return null;
+    if (viewer.memberId !== memberId && !can(viewer, 'attendance.viewIn', member.unitPath)) return null;
+    return {
+      member,
+      activities: this.repo.memberEnrolmentCounters(memberId),
+      recent: this.repo.memberHistory(memberId, 20),
+    };
+  }
+
+  /** a session's attendance at a glance, for the session page */
+  sessionSummary(viewer: Viewer | null, sessionId: number, now = new Date()) {
+    if (!viewer) return null;
+    const session = this.repo.session(sessionId);
+    if (!session) return null;
+    const activity = this.repo.activity(session.activityId);
+    if (!activity) return null;
+    const state = this.state(session, activity, now);
+    const own = viewer.memberId ? this.repo.mark(session.id, viewer.memberId) : undefined;
+    const mayMark = can(viewer, 'attendance.mark', session);
+    const staff = mayMark || (isCoordinator(viewer) && inScope(viewer, activity.organisingUnitPath));
+    let summary: { counts: Record<AttendanceStatus, number>; rosterSize: number; rate: number | null } | null = null;
+    if (staff) {
+      const counts = this.repo.markCounts([session.id]).get(session.id) ?? emptyCounts();
+      const rosterSize =
+        (this.repo.enrolledCounts([activity.id]).get(activity.id) ?? 0) +
+        (this.repo.walkInCounts(activity.id, [session.id]).get(session.id) ?? 0);
+      summary = { counts, rosterSize, rate: state.notStarted ? null : sessionRate(counts, rosterSize) };
+    }
+    const showRosterLink = staff || isCoordinator(viewer);
+    if (!summary && !own && !(viewer.memberId && state.checkinOpen) && !showRosterLink) return null;
+    return {
+      session,
+      summary,
+      mayMark,
+      showRosterLink,
+      own: own ?? null,
+      checkinOpen: !!viewer.memberId && state.checkinOpen,
+    };
+  }
+
+  /** an activity's attendance at a glance, for the activity page */
+  activitySummary(viewer: Viewer | null, activityId: number, now = new Date()) {
+    if (!viewer) return null;
+    const activity = this.repo.activity(activityId);
+    if (!activity) return null;
+    const scope = this.matrixScope(viewer, activity);
+    if (!scope) return null;
+    const sessions = this.repo.activitySessions(activity.id).filter((s) => s.status !== 'cancelled');
+    const held = sessions.filter((s) => s.startsAt <= now);
+    const counts = emptyCounts();
+    for (const c of this.repo.markCounts(held.map((s) => s.id)).values()) for (const k of STATUSES) counts[k] += c[k];
+    const marked = STATUSES.reduce((n, k) => n + counts[k], 0);
+    return {
+      activityId: activity.id,
+      held: held.length,
+      planned: sessions.length,
+      counts,
+      rate: marked ? Math.round(((counts.present + counts.late) / marked) * 100) : null,
+    };
+  }
+
+  /** recomputes every counter of an activity (sessions were cancelled or moved) */
+  recomputeActivity(activityId: number) {
+    this.repo.recomputeCounters(activityId);
+  }
+}
