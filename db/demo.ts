@@ -470,6 +470,81 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
     // ---- end enrolment extras
 
     // ---- attendance extras
+    // a lecture open to Raqqa's subtree happening right now, taught by the demo trainer:
+    // /today lists it, its roster shows a check-in code and QR code, and the demo member
+    // (سلمى الخلف, Karama) can check in at /check-in as a walk-in from the audience
+    const liveLecture = db
+      .insert(s.activities)
+      .values({
+        kind: 'lecture',
+        title: 'محاضرة: العمل التنظيمي في النواحي',
+        organisingUnitId: raqqa.id,
+        audienceKind: 'units',
+        audienceUnitId: raqqa.id,
+        location: 'مجلس مدينة الرقة',
+        selfEnrol: true,
+        autoApprove: true,
+        status: 'running',
+        minAttendancePct: 100,
+        createdBy: office,
+      })
+      .returning()
+      .get().id;
+    const liveStart = new Date(Math.floor(now.getTime() / 60_000) * 60_000 - 10 * 60_000);
+    db.insert(s.sessions)
+      .values({
+        activityId: liveLecture,
+        startsAt: liveStart,
+        endsAt: new Date(liveStart.getTime() + 3 * 3_600_000),
+        topic: 'العمل التنظيمي في النواحي',
+        trainerUserId: trainer,
+        place: 'مجلس مدينة الرقة',
+        checkinCode: 'RQ2020',
+      })
+      .run();
+    // an office correction after the edit window, with its reason, on the course's first session
+    const firstSession = courseSessions[0];
+    if (firstSession && firstSession.startsAt < now && participants[0]) {
+      const who = participants[0].id;
+      const before = db
+        .select({ status: s.attendance.status })
+        .from(s.attendance)
+        .where(sql`session_id = ${firstSession.id} and member_id = ${who}`)
+        .get();
+      if (before && before.status !== 'excused') {
+        const at = new Date(firstSession.startsAt.getTime() + 10 * 86_400_000);
+        db.update(s.attendance)
+          .set({ status: 'excused', markedBy: office, markedAt: at, note: 'عذر مكتوب' })
+          .where(sql`session_id = ${firstSession.id} and member_id = ${who}`)
+          .run();
+        db.insert(s.attendanceEvents)
+          .values({
+            sessionId: firstSession.id,
+            memberId: who,
+            fromStatus: before.status,
+            toStatus: 'excused',
+            note: 'عذر مكتوب',
+            reason: 'قدّمت الرفيقة عذراً مكتوباً للمكتب بعد انتهاء مهلة التعديل',
+            byUserId: office,
+            at,
+          })
+          .run();
+      }
+    }
+    // the enrolments' attendance counters, from the marks above
+    db.$client
+      .prepare(
+        `update enrolments set
+           attended_count = (select count(*) from attendance a join sessions x on x.id = a.session_id
+             where x.activity_id = enrolments.activity_id and x.status <> 'cancelled' and a.member_id = enrolments.member_id and a.status = 'present'),
+           late_count = (select count(*) from attendance a join sessions x on x.id = a.session_id
+             where x.activity_id = enrolments.activity_id and x.status <> 'cancelled' and a.member_id = enrolments.member_id and a.status = 'late'),
+           excused_count = (select count(*) from attendance a join sessions x on x.id = a.session_id
+             where x.activity_id = enrolments.activity_id and x.status <> 'cancelled' and a.member_id = enrolments.member_id and a.status = 'excused'),
+           absent_count = (select count(*) from attendance a join sessions x on x.id = a.session_id
+             where x.activity_id = enrolments.activity_id and x.status <> 'cancelled' and a.member_id = enrolments.member_id and a.status = 'absent')`,
+      )
+      .run();
     // ---- end attendance extras
 
     // ---- completion extras

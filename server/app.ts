@@ -170,7 +170,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   // sign-in required unless the route says it is public; CSRF on every state change
   app.addHook('preHandler', (req, reply, done) => {
     const cfg = req.routeOptions.config;
-    if (!cfg?.public && !req.viewer && req.routeOptions.url !== undefined) {
+    // static files (scripts, images) are public like the stylesheet; the onRequest hook skips them
+    if (!cfg?.public && !req.viewer && req.routeOptions.url !== undefined && !req.url.startsWith('/static/')) {
       if (req.method === 'GET' || req.method === 'HEAD') {
         const next = encodeURIComponent(req.url);
         reply.redirect(`/login?next=${next}`);

@@ -61,7 +61,11 @@ const routes: FastifyPluginAsync = async (app) => {
       const { changed } = service.save(req.viewer, id, form, { ip: req.ip });
       const key = changed ? 'attendance.saved' : 'attendance.noChanges';
       if (wantsJson(req))
-        return reply.send({ ok: true, changed, message: translate(req.locale, key, { count: changed }) });
+        return reply.send({
+          ok: true,
+          changed,
+          message: translate(req.locale, changed ? 'attendance.savedCount' : key, { count: changed }),
+        });
       return reply.redirectWith(`/sessions/${id}/attendance`, key);
     } catch (err) {
       if (!(err instanceof FormError)) throw err;

@@ -94,6 +94,17 @@ describe('saving a roster', () => {
     expect(roster).toContain('حاضر → متأخر');
   });
 
+  it('serves its script to the page, signed in or not (no inline scripts)', async () => {
+    const js = await new Client(t.app).get('/static/js/attendance.js');
+    expect(js.status).toBe(200);
+    expect(js.body).toContain('x-csrf-token');
+    const a = makeActivity(t.db, { organisingUnitId: org.units.centre.id });
+    const sess = makeSession(t.db, a.id, { trainerUserId: org.users.trainer.id });
+    const page = await trainer.get(`/sessions/${sess.id}/attendance`);
+    expect(page.body).toMatch(/<script src="\/static\/js\/attendance\.js[^"]*" defer><\/script>/);
+    expect(page.body).not.toMatch(/<script>|style="/);
+  });
+
   it('answers JSON to the script and keeps the marks of a failed save', async () => {
     const a = makeActivity(t.db, { organisingUnitId: org.units.centre.id });
     const sess = makeSession(t.db, a.id, { trainerUserId: org.users.trainer.id });
