@@ -1,0 +1,726 @@
+/**
+ * The benchmark (`npm run bench`; never part of `npm test`). Starts the real app
+ * (server/main.ts, as `npm start` runs it) in production mode on the large generated file
+ * (`npm run db:generate-large`), signs in every role, and drives the issue's pages with
+ * autocannon on 127.0.0.1, bounded in time: the catalogue, an activity, a 300-member roster
+ * and its save, the member search, a member's record, a burst of 1,500 self check-ins,
+ * each role's dashboard and the monthly report for the whole organisation. A bare Fastify
+ * route in its own process, measured in the same run, is the ceiling.
+ *
+ * A page that answers 404 is reported as "missing" and skipped, so the benchmark runs while
+ * features are still landing. Prints a table and writes tests/bench/results/<date>.json.
+ *
+ *   npm run bench -- [--db tests/bench/large.sqlite] [--duration 8] [--connections 10] [--only roster]
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import type { BenchFixture } from '../../db/generate-large.ts';
+import { randomString, sha256 } from '../../server/auth/tokens.ts';
+import { zonedParts } from '../../server/core/time.ts';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const PASSWORD = 'taahil-demo';
+const ROLES = ['admin', 'office', 'coordinator', 'trainer', 'member'] as const;
+type Role = (typeof ROLES)[number];
+
+// autocannon ships no types; the few options used here
+type Cannon = (opts: Record<string, unknown>) => Promise<CannonResult>;
+interface CannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; max: number; average: number };
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  duration: number;
+  statusCodeStats?: Record<string, { count: number }>;
+}
+const autocannon = (await import('autocannon')).default as unknown as Cannon;
+
+const { values: args } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'tests/bench/large.sqlite' },
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '10' },
+    only: { type: 'string' },
+    out: { type: 'string', default: 'tests/bench/results' },
+  },
+});
+const DB = path.resolve(args.db!);
+const DURATION = Number(args.duration);
+const CONNECTIONS = Number(args.connections);
+
+// ------------------------------------------------------------------ helpers
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function spawnTs(file: string, env: Record<string, string>): { proc: ChildProcess; output: string[] } {
+  const output: string[] = [];
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, file)], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (b: Buffer) => {
+    output.push(b.toString('utf8'));
+    if (output.length > 200) output.shift();
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  return { proc, output };
+}
+
+async function waitFor(url: string, proc: ChildProcess, output: string[], timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`server exited:\n${output.join('')}`);
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`server did not answer ${url}:\n${output.join('')}`);
+    await sleep(10);
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms: steadier than wall time on a busy machine. */
+function procCpuMs(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks of 10 ms
+  } catch {
+    return 0;
+  }
+}
+
+function procStatus(pid: number, key: 'VmHWM' | 'VmRSS'): number {
+  try {
+    const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Cookies from Set-Cookie headers into a jar. */
+function absorb(jar: Map<string, string>, res: Response) {
+  for (const c of res.headers.getSetCookie()) {
+    const pair = c.split(';')[0];
+    const eq = pair.indexOf('=');
+    jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+  }
+}
+const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(Number.parseInt(h, 16)))
+    .replace(/&#(\d+);/g, (_, d) => String.fromCodePoint(Number(d)))
+    .replace(/&amp;/g, '&');
+const attr = (attrs: string, name: string) =>
+  new RegExp(`\\b${name}\\s*=\\s*("([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i')
+    .exec(attrs)
+    ?.slice(2)
+    .find((v) => v !== undefined);
+const hasAttr = (attrs: string, name: string) => new RegExp(`\\b${name}\\b`, 'i').test(attrs);
+
+/**
+ * The fields a browser would submit for the POST form whose action is `action` (as a trainer
+ * would: radios keep their checked value; an unmarked group takes its first choice, "all present").
+ */
+function formBody(html: string, pagePath: string, action: string): URLSearchParams | null {
+  for (const [, attrs, inner] of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    if ((attr(attrs, 'method') ?? 'get').toLowerCase() !== 'post') continue;
+    const act = decode(attr(attrs, 'action') ?? pagePath)
+      .split('?')[0]
+      .split('#')[0];
+    if (act !== action) continue;
+    const body = new URLSearchParams();
+    const radios = new Map<string, { first: string; checked?: string }>();
+    let submitted = false;
+    for (const m of inner.matchAll(
+      /<(input|select|button)\b([^>]*)>([\s\S]*?<\/select>)?|<textarea\b([^>]*)>([\s\S]*?)<\/textarea>/gi,
+    )) {
+      const tag = (m[1] ?? 'textarea').toLowerCase();
+      const a = m[2] ?? m[4] ?? '';
+      const name = attr(a, 'name');
+      if (!name || hasAttr(a, 'disabled')) continue;
+      const value = decode(attr(a, 'value') ?? '');
+      if (tag === 'textarea') body.append(name, decode(m[5] ?? ''));
+      else if (tag === 'select') {
+        const options = [...(m[3] ?? '').matchAll(/<option\b([^>]*)>([^<]*)/gi)];
+        const chosen = options.find((o) => hasAttr(o[1], 'selected')) ?? options[0];
+        if (chosen) body.append(name, decode(attr(chosen[1], 'value') ?? chosen[2].trim()));
+      } else if (tag === 'button') {
+        if (!submitted && (attr(a, 'type') ?? 'submit') === 'submit') {
+          body.append(name, value);
+          submitted = true;
+        }
+      } else {
+        const type = (attr(a, 'type') ?? 'text').toLowerCase();
+        if (type === 'radio') {
+          const g = radios.get(name) ?? { first: value || 'on' };
+          if (hasAttr(a, 'checked')) g.checked = value || 'on';
+          radios.set(name, g);
+        } else if (type === 'checkbox') {
+          if (hasAttr(a, 'checked')) body.append(name, value || 'on');
+        } else if (type === 'submit') {
+          if (!submitted) {
+            body.append(name, value);
+            submitted = true;
+          }
+        } else if (type !== 'file' && type !== 'reset' && type !== 'image' && type !== 'button')
+          body.append(name, value);
+      }
+    }
+    for (const [name, g] of radios) body.append(name, g.checked ?? g.first);
+    return body;
+  }
+  return null;
+}
+
+// ------------------------------------------------------------------ the run
+
+if (!fs.existsSync(DB)) {
+  console.error(`No ${path.relative(ROOT, DB)}: generate it first with npm run db:generate-large`);
+  process.exit(1);
+}
+
+// setup on the file before the app starts: move the fixture's sessions to now, forget the last
+// run's check-ins, and sign in the 1,500 check-in members (sessions rows in the app's token format)
+const setup = new Database(DB);
+setup.pragma('journal_mode = WAL');
+const fixtureRow = setup.prepare("select value from settings where key = 'bench_fixture'").get() as
+  | { value: string }
+  | undefined;
+if (!fixtureRow) {
+  console.error('This file has no bench_fixture: generate it with npm run db:generate-large');
+  process.exit(1);
+}
+const fixture = JSON.parse(fixtureRow.value) as BenchFixture;
+const started = Date.now();
+const memberTokens: string[] = [];
+setup.transaction(() => {
+  const move = setup.prepare('update sessions set starts_at = ?, ends_at = ?, status = ? where id = ?');
+  move.run(started - 30 * 60_000, started + 90 * 60_000, 'scheduled', fixture.rosterSessionId);
+  move.run(started + 5 * 60_000, started + 125 * 60_000, 'scheduled', fixture.checkinSessionId);
+  setup.prepare('delete from attendance where session_id = ?').run(fixture.checkinSessionId);
+  setup.prepare('delete from attendance_events where session_id = ?').run(fixture.checkinSessionId);
+  // the lecture has this one session, so its counters are all zero again
+  setup
+    .prepare(
+      'update enrolments set attended_count = 0, late_count = 0, excused_count = 0, absent_count = 0 where activity_id = ?',
+    )
+    .run(fixture.checkinActivityId);
+  setup.prepare("delete from auth_sessions where id like 'bench%'").run();
+  const ins = setup.prepare(
+    'insert into auth_sessions (id, secret_hash, user_id, created_at, last_verified_at) values (?, ?, ?, ?, ?)',
+  );
+  for (const userId of fixture.checkinUserIds) {
+    const id = `bench${randomString(19)}`;
+    const secret = randomString(24);
+    ins.run(id, sha256(secret), userId, started, started);
+    memberTokens.push(`${id}.${secret}`);
+  }
+})();
+const counts = Object.fromEntries(
+  [
+    'members',
+    'units',
+    'activities',
+    'sessions',
+    'enrolments',
+    'attendance',
+    'attendance_events',
+    'certificates',
+    'users',
+  ].map((t) => [t, (setup.prepare(`select count(*) as n from ${t}`).get() as { n: number }).n]),
+);
+setup.close();
+const dbBytes = fs.statSync(DB).size;
+
+// the ceiling and the app, each in its own process
+const barePort = await freePort();
+const bare = spawnTs('tests/bench/bare.ts', { PORT: String(barePort) });
+await waitFor(`http://127.0.0.1:${barePort}/`, bare.proc, bare.output);
+
+const port = await freePort();
+const BASE = `http://127.0.0.1:${port}`;
+const t0 = performance.now();
+const app = spawnTs('server/main.ts', {
+  NODE_ENV: 'production',
+  TAAHIL_DEMO: 'off',
+  TAAHIL_DB: DB,
+  TAAHIL_UPLOADS: path.join(os.tmpdir(), 'taahil-bench-uploads'),
+  LOG_LEVEL: 'warn',
+  HOST: '127.0.0.1',
+  PORT: String(port),
+});
+await waitFor(`${BASE}/healthz`, app.proc, app.output);
+const startMs = Math.round(performance.now() - t0);
+const pid = app.proc.pid!;
+const startCpuMs = procCpuMs(pid);
+const loadBefore = os.loadavg()[0];
+let rssMax = 0;
+const rssTimer = setInterval(() => {
+  rssMax = Math.max(rssMax, procStatus(pid, 'VmRSS'));
+}, 200);
+
+const stopAll = () => {
+  clearInterval(rssTimer);
+  for (const p of [app.proc, bare.proc]) if (p.exitCode === null) p.kill('SIGTERM');
+};
+process.on('SIGINT', () => {
+  stopAll();
+  process.exit(130);
+});
+
+try {
+  // ---------------------------------------------------------------- sign in
+  interface Session {
+    cookie: string;
+    jar: Map<string, string>;
+    csrf: string;
+  }
+  const signIn = async (login: string): Promise<Session> => {
+    const jar = new Map<string, string>();
+    const page = await fetch(`${BASE}/login`, { redirect: 'manual' });
+    absorb(jar, page);
+    const html = await page.text();
+    const csrf = formBody(html, '/login', '/login')?.get('_csrf') ?? '';
+    const res = await fetch(`${BASE}/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(jar) },
+      body: new URLSearchParams({ login, password: PASSWORD, _csrf: csrf, next: '/' }).toString(),
+    });
+    absorb(jar, res);
+    if (res.status !== 303 || !jar.has('taahil_session'))
+      throw new Error(`could not sign in as ${login}: ${res.status}`);
+    return { cookie: cookieHeader(jar), jar, csrf };
+  };
+  const as = {} as Record<Role, Session>;
+  for (const role of ROLES) as[role] = await signIn(role);
+  // the members of the check-in burst share one CSRF pair (the token is bound to the cookie, not the user)
+  const shared = as.member;
+  const memberCookie = (i: number) => `_csrf=${shared.jar.get('_csrf')}; taahil_session=${memberTokens[i]}`;
+
+  // ---------------------------------------------------------------- targets
+  const month = (() => {
+    const p = zonedParts(new Date(), 'Asia/Damascus');
+    return `${p.year}-${String(p.month).padStart(2, '0')}`;
+  })();
+  interface Target {
+    name: string;
+    role: Role | 'bare' | 'members';
+    method: 'GET' | 'POST';
+    path: string;
+    /** the issue's goal: p99 at most this many ms */
+    p99Goal?: number;
+    /** the issue's goal: at least this share of the bare route's requests/s */
+    ratioGoal?: number;
+    /** POST: the page whose form is submitted */
+    formPage?: string;
+    burst?: boolean;
+  }
+  const F = fixture;
+  const allTargets: Target[] = [
+    { name: 'catalogue', role: 'member', method: 'GET', path: '/activities', p99Goal: 50, ratioGoal: 0.15 },
+    {
+      name: 'activity page',
+      role: 'member',
+      method: 'GET',
+      path: `/activities/${F.rosterActivityId}`,
+      p99Goal: 50,
+      ratioGoal: 0.15,
+    },
+    {
+      name: 'roster (300) GET',
+      role: 'trainer',
+      method: 'GET',
+      path: `/sessions/${F.rosterSessionId}/attendance`,
+      p99Goal: 50,
+    },
+    {
+      name: 'roster (300) save',
+      role: 'trainer',
+      method: 'POST',
+      path: `/sessions/${F.rosterSessionId}/attendance`,
+      formPage: `/sessions/${F.rosterSessionId}/attendance`,
+      p99Goal: 30,
+    },
+    {
+      name: 'member search',
+      role: 'office',
+      method: 'GET',
+      path: `/members?q=${encodeURIComponent(F.searchQuery)}`,
+      p99Goal: 50,
+    },
+    {
+      name: 'member search (city)',
+      role: 'coordinator',
+      method: 'GET',
+      path: `/members?q=${encodeURIComponent(F.searchQuery)}`,
+      p99Goal: 50,
+    },
+    { name: 'member record', role: 'office', method: 'GET', path: `/members/${F.recordMemberId}/record`, p99Goal: 50 },
+    {
+      name: 'check-in burst (1,500)',
+      role: 'members',
+      method: 'POST',
+      path: `/sessions/${F.checkinSessionId}/check-in`,
+      formPage: `/sessions/${F.checkinSessionId}/check-in`,
+      p99Goal: 50,
+      burst: true,
+    },
+    ...ROLES.map(
+      (role): Target => ({
+        name: `dashboard ${role}`,
+        role,
+        method: 'GET',
+        path: '/',
+        p99Goal: 50,
+        ratioGoal: role === 'member' ? 0.15 : undefined,
+      }),
+    ),
+    {
+      name: 'monthly report (all)',
+      role: 'office',
+      method: 'GET',
+      path: `/reports/monthly?month=${month}`,
+      p99Goal: 200,
+    },
+  ];
+  const targets = allTargets.filter((t) => !args.only || t.name.includes(args.only));
+
+  interface Row {
+    name: string;
+    role: string;
+    method: string;
+    path: string;
+    state: 'ok' | 'missing' | 'error';
+    note?: string;
+    rps?: number;
+    p50?: number;
+    p99?: number;
+    max?: number;
+    requests?: number;
+    ratio?: number;
+    non2xx?: number;
+    bad?: number;
+    statusCodes?: Record<string, number>;
+    /** the server's CPU time per request (ms): comparable across runs on a busy machine */
+    cpuMsPerReq?: number;
+    /** bare route's CPU per request / this target's */
+    cpuRatio?: number;
+    p99Goal?: number;
+    ratioGoal?: number;
+    pass?: boolean;
+  }
+
+  let cpuMark = 0;
+  const cannon = async (opts: Record<string, unknown>) => {
+    cpuMark = procCpuMs(pid);
+    return autocannon({ url: BASE, connections: CONNECTIONS, duration: DURATION, timeout: 10, ...opts });
+  };
+  /** the server's CPU time per request over the last run, in ms */
+  const cpuPerReq = (r: CannonResult, proc = pid) =>
+    Math.round(((procCpuMs(proc) - cpuMark) / Math.max(1, r.requests.total)) * 100) / 100;
+  const measure = async (opts: Record<string, unknown>, ok: (s: number) => boolean) => {
+    const r = await cannon(opts);
+    return { ...summarise(r, ok), cpuMsPerReq: cpuPerReq(r) };
+  };
+  const statusOf = (r: CannonResult) =>
+    Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, Number(v.count)]));
+  const summarise = (r: CannonResult, okStatus: (s: number) => boolean) => {
+    const codes = statusOf(r);
+    const bad = Object.entries(codes)
+      .filter(([s]) => !okStatus(Number(s)))
+      .reduce((a, [, n]) => a + n, 0);
+    return {
+      rps: Math.round(r.requests.average),
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      max: r.latency.max,
+      requests: r.requests.total,
+      non2xx: r.non2xx,
+      bad: bad + r.errors + r.timeouts,
+      statusCodes: codes,
+    };
+  };
+
+  // the ceiling, measured before and after the app's pages; their mean is the reference
+  const bareRun = async () => {
+    const cpu0 = procCpuMs(bare.proc.pid!);
+    const r = await autocannon({
+      url: `http://127.0.0.1:${barePort}/`,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      timeout: 10,
+    });
+    const cpuMsPerReq = Math.round(((procCpuMs(bare.proc.pid!) - cpu0) / Math.max(1, r.requests.total)) * 1000) / 1000;
+    return { ...summarise(r, (s) => s === 200), cpuMsPerReq };
+  };
+  await autocannon({ url: `http://127.0.0.1:${barePort}/`, connections: CONNECTIONS, duration: 1 });
+  const bareBefore = await bareRun();
+  console.log(`bare route: ${bareBefore.rps} req/s`);
+
+  const rows: Row[] = [];
+  let burst: Record<string, unknown> | null = null;
+  for (const t of targets) {
+    const row: Row = {
+      name: t.name,
+      role: t.role,
+      method: t.method,
+      path: t.path,
+      state: 'ok',
+      p99Goal: t.p99Goal,
+      ratioGoal: t.ratioGoal,
+    };
+    rows.push(row);
+    const who = t.role === 'members' ? null : as[t.role as Role];
+    const cookie = who ? who.cookie : memberCookie(0);
+    // probe: a missing page is skipped; a redirect to sign-in is an error of the bench
+    const probe = await fetch(`${BASE}${t.formPage ?? t.path}`, { redirect: 'manual', headers: { cookie } });
+    const probeBody = await probe.text();
+    if (probe.status === 404) {
+      row.state = 'missing';
+      console.log(`${t.name}: missing (404)`);
+      continue;
+    }
+    if (probe.status >= 300 && probe.status < 400 && (probe.headers.get('location') ?? '').startsWith('/login')) {
+      row.state = 'error';
+      row.note = 'redirected to sign-in';
+      continue;
+    }
+    if (probe.status >= 400) {
+      row.state = 'error';
+      row.note = `probe answered ${probe.status}`;
+      console.log(`${t.name}: probe answered ${probe.status}`);
+      continue;
+    }
+    try {
+      if (t.method === 'GET') {
+        const headers = { cookie, accept: 'text/html' };
+        await cannon({ duration: 1, requests: [{ method: 'GET', path: t.path, headers }] });
+        Object.assign(row, await measure({ requests: [{ method: 'GET', path: t.path, headers }] }, (s) => s === 200));
+      } else {
+        const form = formBody(probeBody, t.formPage!, t.path);
+        if (!form) {
+          row.state = 'missing';
+          row.note = `no form posting to ${t.path}`;
+          console.log(`${t.name}: missing (no form posting to ${t.path})`);
+          continue;
+        }
+        const ok = (s: number) => s >= 200 && s < 400;
+        if (!t.burst) {
+          const headers = { cookie, 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' };
+          const body = form.toString();
+          const first = await fetch(`${BASE}${t.path}`, { method: 'POST', redirect: 'manual', headers, body });
+          if (!ok(first.status) || (first.headers.get('location') ?? '').startsWith('/login')) {
+            row.state = 'error';
+            row.note = `save answered ${first.status}: ${(await first.text())
+              .replace(/<[^>]+>/g, ' ')
+              .replace(/\s+/g, ' ')
+              .slice(0, 200)}`;
+            console.log(`${t.name}: ${row.note}`);
+            continue;
+          }
+          Object.assign(row, await measure({ requests: [{ method: 'POST', path: t.path, headers, body }] }, ok));
+        } else {
+          // 1,500 members, each checking in once, spread over 10 seconds
+          for (const [k, v] of form) if (!v && /code/i.test(k)) form.set(k, F.checkinCode);
+          form.set('_csrf', shared.csrf);
+          const body = form.toString();
+          const n = memberTokens.length;
+          let next = 0;
+          const result = await cannon({
+            amount: n,
+            overallRate: Math.ceil(n / 10),
+            timeout: 10,
+            requests: [
+              {
+                method: 'POST',
+                path: t.path,
+                setupRequest: (req: Record<string, unknown>) => {
+                  const i = next++ % n;
+                  return {
+                    ...req,
+                    headers: {
+                      cookie: memberCookie(i),
+                      'content-type': 'application/x-www-form-urlencoded',
+                      accept: 'text/html',
+                    },
+                    body,
+                  };
+                },
+              },
+            ],
+          });
+          Object.assign(row, summarise(result, ok), { cpuMsPerReq: cpuPerReq(result) });
+          const check = new Database(DB, { readonly: true });
+          const marks = check
+            .prepare('select count(*) as n, count(distinct member_id) as members from attendance where session_id = ?')
+            .get(F.checkinSessionId) as { n: number; members: number };
+          check.close();
+          burst = {
+            sent: n,
+            answered: result.requests.total,
+            seconds: result.duration,
+            attendanceRows: marks.n,
+            distinctMembers: marks.members,
+            lostOrDoubled: marks.n !== n || marks.members !== n,
+          };
+          row.note = `${marks.n} rows for ${n} check-ins${marks.n === n && marks.members === n ? '' : ' (LOST OR DOUBLED)'}`;
+        }
+      }
+    } catch (err) {
+      row.state = 'error';
+      row.note = String(err);
+    }
+    console.log(
+      `${t.name}: ${row.state === 'ok' ? `${row.rps} req/s, p99 ${row.p99} ms${row.bad ? `, ${row.bad} bad` : ''}` : row.note}`,
+    );
+  }
+
+  const bareAfter = await bareRun();
+  const ceiling = Math.round((bareBefore.rps + bareAfter.rps) / 2);
+  const bareCpu = (bareBefore.cpuMsPerReq + bareAfter.cpuMsPerReq) / 2;
+  for (const row of rows) {
+    if (row.state !== 'ok' || row.rps === undefined) continue;
+    row.ratio = Math.round((row.rps / ceiling) * 1000) / 1000;
+    if (row.cpuMsPerReq) row.cpuRatio = Math.round((bareCpu / row.cpuMsPerReq) * 1000) / 1000;
+    row.pass =
+      (row.p99Goal === undefined || row.p99! <= row.p99Goal) &&
+      (row.ratioGoal === undefined || row.ratio >= row.ratioGoal) &&
+      row.bad === 0 &&
+      !(burst && row.name.startsWith('check-in') && burst.lostOrDoubled);
+  }
+  const peakRss = Math.round(Math.max(procStatus(pid, 'VmHWM'), rssMax));
+
+  // ---------------------------------------------------------------- report
+  const table: string[][] = [
+    ['target', 'role', 'req/s', 'p50 ms', 'p99 ms', 'vs bare', 'cpu ms/req', 'non-2xx', 'bad', 'goal'],
+    [
+      'bare Fastify route (ceiling)',
+      '-',
+      String(ceiling),
+      String(bareBefore.p50),
+      String(bareBefore.p99),
+      '100 %',
+      bareCpu.toFixed(3),
+      '0',
+      '0',
+      '',
+    ],
+  ];
+  for (const r of rows) {
+    if (r.state !== 'ok') {
+      table.push([r.name, r.role, r.state, '', '', '', '', '', '', r.note ?? '']);
+      continue;
+    }
+    const goal = [r.p99Goal ? `p99≤${r.p99Goal}` : '', r.ratioGoal ? `≥${r.ratioGoal * 100}%` : '']
+      .filter(Boolean)
+      .join(' ');
+    table.push([
+      r.name,
+      r.role,
+      String(r.rps),
+      String(r.p50),
+      String(r.p99),
+      `${(r.ratio! * 100).toFixed(1)} %`,
+      String(r.cpuMsPerReq),
+      String(r.non2xx),
+      String(r.bad),
+      `${goal} ${r.pass ? 'ok' : 'MISSED'}`,
+    ]);
+  }
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  console.log('');
+  for (const [i, row] of table.entries()) {
+    console.log(row.map((c, j) => (j >= 2 && j <= 8 ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  '));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  }
+  console.log('');
+  console.log(
+    `load average while measuring: ${loadBefore.toFixed(1)} → ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} CPUs`,
+  );
+  console.log(`server peak RSS: ${peakRss} MB (goal < 300 MB)${peakRss < 300 ? '' : ' MISSED'}`);
+  console.log(
+    `start on the existing ${Math.round(dbBytes / 1e6)} MB file: ${startMs} ms (goal < 1000 ms)${startMs < 1000 ? '' : ' MISSED'}`,
+  );
+  if (burst) console.log(`check-in burst: ${JSON.stringify(burst)}`);
+  const missing = rows.filter((r) => r.state === 'missing').map((r) => r.name);
+  if (missing.length) console.log(`missing (404, not built yet): ${missing.join(', ')}`);
+
+  const stamp = new Date().toISOString().slice(0, 16).replace(':', '-');
+  const outDir = path.resolve(args.out!);
+  fs.mkdirSync(outDir, { recursive: true });
+  const outFile = path.join(outDir, `${stamp}Z.json`);
+  fs.writeFileSync(
+    outFile,
+    `${JSON.stringify(
+      {
+        at: new Date().toISOString(),
+        machine: {
+          cpus: os.cpus().length,
+          cpu: os.cpus()[0]?.model,
+          node: process.version,
+          memMb: Math.round(os.totalmem() / 1e6),
+        },
+        settings: { connections: CONNECTIONS, durationS: DURATION },
+        db: {
+          file: path.relative(ROOT, DB),
+          mb: Math.round(dbBytes / 1e6),
+          counts,
+          seed: fixture.seed,
+          generatedFor: fixture.generatedFor,
+        },
+        startMs,
+        startCpuMs,
+        loadAverage: { before: loadBefore, after: os.loadavg()[0] },
+        peakRssMb: peakRss,
+        bare: { ceiling, before: bareBefore, after: bareAfter },
+        targets: rows,
+        burst,
+        missing,
+        commit: gitHead(),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`results: ${path.relative(ROOT, outFile)}`);
+} finally {
+  stopAll();
+}
+
+function gitHead(): string | null {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The hot queries must use indexes: EXPLAIN QUERY PLAN on a database migrated with the real
+ * migrations, failing when a query reads a whole large table (members, sessions, enrolments,
+ * attendance, attendance_events) — by its rows or by walking a whole index. With 100,000
+ * members and 2,000,000 attendance rows such a scan costs tens of milliseconds per request.
+ * No timing here: the benchmark (npm run bench) measures speed.
+ */
+import type Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../server/core/db.ts';
+
+const LARGE = ['members', 'sessions', 'enrolments', 'attendance', 'attendance_events'];
+const db = openDatabase(':memory:');
+const sqlite: Database.Database = db.$client;
+afterAll(() => sqlite.close());
+
+/** The plan's steps, e.g. "SEARCH m USING INDEX members_unit_idx (unit_id=?)". */
+function plan(sql: string, params: unknown[]): string[] {
+  return (sqlite.prepare(`explain query plan ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+}
+
+/** The large tables a plan reads in full, resolving aliases from the query's FROM/JOIN clauses. */
+function fullScans(sql: string, steps: string[]): string[] {
+  const alias = new Map<string, string>();
+  for (const m of sql.matchAll(/\b(?:from|join)\s+(\w+)(?:\s+(?:as\s+)?(\w+))?/gi)) {
+    const table = m[1].toLowerCase();
+    alias.set(table, table);
+    const a = m[2]?.toLowerCase();
+    if (a && !['where', 'on', 'join', 'left', 'inner', 'order', 'group', 'limit', 'using'].includes(a))
+      alias.set(a, table);
+  }
+  return steps
+    .map((s) => /^SCAN (\w+)/.exec(s)?.[1]?.toLowerCase())
+    .filter((name): name is string => !!name)
+    .map((name) => alias.get(name) ?? name)
+    .filter((table) => LARGE.includes(table));
+}
+
+const MONTH = [Date.UTC(2026, 10, 1), Date.UTC(2026, 11, 1)];
+
+/** The hot queries of the pages the benchmark drives, in the form the repositories should use. */
+const HOT: Record<string, [string, unknown[]]> = {
+  'member search within a unit subtree (coordinator)': [
+    `select m.id, m.full_name, m.unit_id from members m
+     where m.unit_id in (select id from units where path like ? escape '\\')
+       and m.name_search like ? escape '\\'
+     order by m.name_search limit 50`,
+    ['/1/2/%', '%احمد%'],
+  ],
+  'members of one unit': [
+    `select id, full_name from members where unit_id = ? and status = 'active' order by name_search limit 50`,
+    [5],
+  ],
+  'member by phone': ['select id from members where phone = ?', ['+963944123456']],
+  'sessions of a month with their activity': [
+    `select s.id, s.starts_at, a.title from sessions s join activities a on a.id = s.activity_id
+     where s.starts_at >= ? and s.starts_at < ? order by s.starts_at`,
+    MONTH,
+  ],
+  'attendance of a month (monthly report)': [
+    `select a.status, count(*) from sessions s join attendance a on a.session_id = s.id
+     where s.starts_at >= ? and s.starts_at < ? and s.status = 'scheduled' group by a.status`,
+    MONTH,
+  ],
+  'sessions of an activity': ['select id, starts_at from sessions where activity_id = ? order by starts_at', [1]],
+  "a trainer's sessions of a day": [
+    'select id from sessions where trainer_user_id = ? and starts_at >= ? and starts_at < ? order by starts_at',
+    [1, ...MONTH],
+  ],
+  'a session by its check-in code': ['select id from sessions where checkin_code = ?', ['ABC123']],
+  'attendance of a session (roster)': [
+    `select e.member_id, m.full_name, at.status from enrolments e
+     join members m on m.id = e.member_id
+     left join attendance at on at.session_id = ? and at.member_id = e.member_id
+     where e.activity_id = ? and e.status in ('approved', 'completed', 'not_completed')
+     order by m.name_search`,
+    [1, 1],
+  ],
+  'marks of a session': ['select member_id, status from attendance where session_id = ?', [1]],
+  'audit trail of a session': ['select * from attendance_events where session_id = ? order by at desc', [1]],
+  "a member's mark in a session (check-in)": [
+    'select id, status from attendance where session_id = ? and member_id = ?',
+    [1, 1],
+  ],
+  'enrolments of an activity by status': [
+    `select e.id, e.status, m.full_name from enrolments e join members m on m.id = e.member_id
+     where e.activity_id = ? and e.status = ? order by e.waitlist_seq`,
+    [1, 'waitlisted'],
+  ],
+  'seats taken in an activity': [
+    `select count(*) from enrolments where activity_id = ? and status in ('approved', 'completed')`,
+    [1],
+  ],
+  "a member's enrolments (record)": [
+    `select e.*, a.title, a.kind from enrolments e join activities a on a.id = e.activity_id
+     where e.member_id = ? order by a.id desc`,
+    [1],
+  ],
+  "a member's attendance (record)": [
+    `select at.status, s.starts_at, s.activity_id from attendance at join sessions s on s.id = at.session_id
+     where at.member_id = ? order by s.starts_at desc`,
+    [1],
+  ],
+  "a member's certificates": [
+    `select c.code, a.title from certificates c join enrolments e on e.id = c.enrolment_id
+     join activities a on a.id = e.activity_id where e.member_id = ?`,
+    [1],
+  ],
+  'nominations of a unit': [
+    'select id from enrolments where nominated_by_unit_id = ? and status = ?',
+    [1, 'nominated'],
+  ],
+};
+
+describe('query plans of the hot queries', () => {
+  it('detects a full scan (the check itself can fail)', () => {
+    const sql = 'select * from attendance a where a.via = ?';
+    expect(fullScans(sql, plan(sql, ['roster']))).toEqual(['attendance']);
+    const viaIndex = 'select m.id from members m order by m.name_search';
+    expect(fullScans(viaIndex, plan(viaIndex, []))).toEqual(['members']);
+  });
+
+  for (const [name, [sql, params]] of Object.entries(HOT)) {
+    it(name, () => {
+      const steps = plan(sql, params);
+      expect(fullScans(sql, steps), steps.join('\n')).toEqual([]);
+    });
+  }
+});
