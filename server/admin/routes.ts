@@ -5,7 +5,7 @@ import { parseForm, parseQuery } from '../core/forms.ts';
 import { parseId } from '../core/ids.ts';
 import { isAdmin, isOffice } from '../core/policy.ts';
 import { publicBase, withQuery } from '../core/urls.ts';
-import { auditQuery, userFormSchema, usersQuery } from './schemas.ts';
+import { auditQuery, newUserQuery, userFormSchema, usersQuery } from './schemas.ts';
 import { AdminService } from './service.ts';
 
 const routes: FastifyPluginAsync = async (app) => {
@@ -19,7 +19,10 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.get('/admin/users/new', async (req, reply) => {
     const units = service.unitOptions(req.viewer);
-    return reply.render('admin/user-form', { units, user: null, values: { roleMember: false } });
+    // "Create a login for this member" (a member's page) links here with ?memberId=
+    const memberId = parseQuery(newUserQuery, req.query).memberId;
+    const values = memberId ? { memberId, roleMember: true } : { roleMember: false };
+    return reply.render('admin/user-form', { units, user: null, values });
   });
 
   app.post('/admin/users', async (req, reply) => {

@@ -32,3 +32,7 @@ export const auditQuery = z.object({
   action: z.string().trim().max(60).default(''),
   page: z.coerce.number().int().min(1).max(100000).default(1),
 });
+
+export const newUserQuery = z.object({
+  memberId: z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+});

@@ -56,6 +56,11 @@ export const permissions = {
   'members.list': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
   /** manage a member of the given unit */
   'members.manageIn': (v: Viewer | null, unitPath?: string | null) => inScope(v, unitPath),
+  /** see one unit's page: the office any unit, a coordinator the units of its subtree */
+  'units.viewOne': (v: Viewer | null, unitPath?: string | null) =>
+    (isOffice(v) || isCoordinator(v)) && inScope(v, unitPath),
+  /** import members from CSV (rows are then checked unit by unit with members.manageIn) */
+  'members.import': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
   // ---- end organisation
 
   // ---- activities: programmes, activities, sessions, materials, calendars
