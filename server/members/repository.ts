@@ -2,6 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import { councils, memberCouncils, members, units, users } from '../../db/schema.ts';
 import { escapeLike, normalizeArabic } from '../core/arabic.ts';
 import type { Db } from '../core/db.ts';
+import { normalizePhone } from '../core/phone.ts';
 
 export type MemberRow = typeof members.$inferSelect;
 
@@ -19,23 +20,31 @@ export interface MemberFilters {
 
 const subtree = (path: string) => sql`(select id from ${units} where substr(path, 1, ${path.length}) = ${path})`;
 
+/**
+ * `byOrder`: the list is read in name (or id) order and stops after a page, so the unit
+ * conditions are written `+unit_id` to keep SQLite on the name index instead of sorting
+ * the whole subtree (380 ms → 40 ms for a 45,000-member subtree); counts keep the unit index.
+ */
+const unitCol = (byOrder: boolean) => (byOrder ? sql`+${members.unitId}` : sql`${members.unitId}`);
+
 /** Queries behind members. */
 export class MembersRepository {
   constructor(private db: Db) {}
 
-  private where(f: MemberFilters): SQL | undefined {
+  private where(f: MemberFilters, byOrder = false): SQL | undefined {
     const conds: SQL[] = [];
+    const unitId = unitCol(byOrder);
     if (f.scope !== 'all') {
       if (f.scope.length === 0) conds.push(sql`0`);
       else
         conds.push(
           sql`(${sql.join(
-            f.scope.map((p) => sql`${members.unitId} in ${subtree(p)}`),
+            f.scope.map((p) => sql`${unitId} in ${subtree(p)}`),
             sql` or `,
           )})`,
         );
     }
-    if (f.unitPath) conds.push(sql`${members.unitId} in ${subtree(f.unitPath)}`);
+    if (f.unitPath) conds.push(sql`${unitId} in ${subtree(f.unitPath)}`);
     if (f.councilId)
       conds.push(sql`${members.id} in (select member_id from ${memberCouncils} where council_id = ${f.councilId})`);
     if (f.gender) conds.push(eq(members.gender, f.gender));
@@ -43,18 +52,19 @@ export class MembersRepository {
     if (f.status !== 'all') conds.push(eq(members.status, f.status));
     const q = normalizeArabic(f.q);
     if (q) {
-      const name = sql`${members.nameSearch} like ${`%${escapeLike(q)}%`} escape '\\'`;
       const digits = q.replace(/[\s+\-()]/g, '');
-      if (/^\d{4,}$/.test(digits)) {
-        const national = digits.replace(/^0+/, '');
-        conds.push(sql`(${name} or ${members.phone} like ${`%${national}%`})`);
-      } else conds.push(name);
+      const phone = /^\d{4,}$/.test(digits) ? normalizePhone(q) : null;
+      // a whole phone number: one index lookup; part of one: a scan of the phone column
+      if (phone) conds.push(eq(members.phone, phone));
+      else if (/^\d{4,}$/.test(digits)) conds.push(sql`${members.phone} like ${`%${digits.replace(/^0+/, '')}%`}`);
+      else conds.push(sql`${members.nameSearch} like ${`%${escapeLike(q)}%`} escape '\\'`);
     }
     return conds.length ? and(...conds) : undefined;
   }
 
   list(f: MemberFilters, opts: { sort: string; dir: 'asc' | 'desc'; limit: number; offset: number }) {
     const where = this.where(f);
+    const ordered = this.where(f, opts.sort === 'name' || opts.sort === 'created');
     const order = opts.dir === 'desc' ? desc : asc;
     const sortCols = {
       name: [order(members.nameSearch)],
@@ -78,12 +88,17 @@ export class MembersRepository {
       })
       .from(members)
       .innerJoin(units, eq(units.id, members.unitId))
-      .where(where)
+      .where(ordered)
       .orderBy(...sortCols, asc(members.id))
       .limit(opts.limit)
       .offset(opts.offset)
       .all();
-    const total = this.db.select({ n: sql<number>`count(*)` }).from(members).where(where).get()!.n;
+    // a name search reads every row anyway: one sequential scan beats 45,000 index hops
+    const total = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(members)
+      .where(f.q ? this.where(f, true) : where)
+      .get()!.n;
     return { rows, total };
   }
 
@@ -107,8 +122,8 @@ export class MembersRepository {
       })
       .from(members)
       .innerJoin(units, eq(units.id, members.unitId))
-      .where(this.where(f))
-      .orderBy(asc(units.path), asc(members.nameSearch), asc(members.id))
+      .where(this.where(f, true))
+      .orderBy(asc(members.id))
       .all();
   }
 
