@@ -82,6 +82,19 @@ export const permissions = {
   // ---- end attendance
 
   // ---- completion and certificates
+  /** every enrolment's progress of an activity: the office, or a trainer of one of its sessions */
+  'completion.viewAll': (v: Viewer | null, trainsIt?: boolean) => isOffice(v) || (isTrainer(v) && !!trainsIt),
+  /** one member's progress, record and certificates: the member, their coordinators, the office */
+  'completion.viewMember': (v: Viewer | null, memberId?: number, unitPath?: string | null) =>
+    isOffice(v) ||
+    (!!v && v.memberId !== null && v.memberId === memberId) ||
+    (isCoordinator(v) && inScope(v, unitPath)),
+  /** assessment scores: the office or a trainer of the activity */
+  'completion.assess': (v: Viewer | null, trainsIt?: boolean) => isOffice(v) || (isTrainer(v) && !!trainsIt),
+  'completion.override': (v: Viewer | null) => isOffice(v),
+  'completion.decide': (v: Viewer | null) => isOffice(v),
+  'completion.eligibility': (v: Viewer | null) => isOffice(v),
+  'certificates.manage': (v: Viewer | null) => isOffice(v),
   // ---- end completion
 
   // ---- reports and dashboards

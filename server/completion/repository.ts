@@ -1,0 +1,337 @@
+import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import {
+  type AttendanceStatus,
+  activities,
+  attendance,
+  type EnrolmentStatus,
+  enrolmentEvents,
+  enrolments,
+  members,
+  phases,
+  programmes,
+  sessions,
+  units,
+} from '../../db/schema.ts';
+import { escapeLike } from '../core/arabic.ts';
+import type { Db } from '../core/db.ts';
+
+/** Enrolment statuses that take part in completion: still running, or decided. */
+export const TRACKED: EnrolmentStatus[] = ['approved', 'completed', 'not_completed'];
+
+export type ActivityRow = typeof activities.$inferSelect & {
+  unitPath: string;
+  unitNameAr: string;
+  unitNameEn: string | null;
+};
+
+export interface SessionRow {
+  id: number;
+  activityId: number;
+  startsAt: Date;
+  endsAt: Date;
+  status: 'scheduled' | 'cancelled';
+}
+
+/** Queries behind progress, results, assessment and eligibility. */
+export class CompletionRepository {
+  constructor(private db: Db) {}
+
+  activity(id: number): ActivityRow | undefined {
+    const row = this.db
+      .select({ a: activities, unitPath: units.path, unitNameAr: units.nameAr, unitNameEn: units.nameEn })
+      .from(activities)
+      .innerJoin(units, eq(units.id, activities.organisingUnitId))
+      .where(eq(activities.id, id))
+      .get();
+    return row
+      ? { ...row.a, unitPath: row.unitPath, unitNameAr: row.unitNameAr, unitNameEn: row.unitNameEn }
+      : undefined;
+  }
+
+  activitiesByIds(ids: number[]) {
+    if (ids.length === 0) return [];
+    return this.db.select().from(activities).where(inArray(activities.id, ids)).all();
+  }
+
+  /** Every session of some activities (one query). */
+  sessionsOf(activityIds: number[]): SessionRow[] {
+    if (activityIds.length === 0) return [];
+    return this.db
+      .select({
+        id: sessions.id,
+        activityId: sessions.activityId,
+        startsAt: sessions.startsAt,
+        endsAt: sessions.endsAt,
+        status: sessions.status,
+      })
+      .from(sessions)
+      .where(inArray(sessions.activityId, activityIds))
+      .orderBy(asc(sessions.startsAt))
+      .all();
+  }
+
+  /** Every attendance mark of an activity (one query), optionally of some members only. */
+  attendanceOf(activityId: number, memberIds?: number[]) {
+    const conds: SQL[] = [eq(sessions.activityId, activityId)];
+    if (memberIds) {
+      if (memberIds.length === 0) return [];
+      conds.push(inArray(attendance.memberId, memberIds));
+    }
+    return this.db
+      .select({ sessionId: attendance.sessionId, memberId: attendance.memberId, status: attendance.status })
+      .from(attendance)
+      .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
+      .where(and(...conds))
+      .all();
+  }
+
+  /** One member's marks in some activities (one query). */
+  attendanceOfMember(memberId: number, activityIds: number[]) {
+    if (activityIds.length === 0) return [];
+    return this.db
+      .select({ sessionId: attendance.sessionId, status: attendance.status, activityId: sessions.activityId })
+      .from(attendance)
+      .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
+      .where(and(eq(attendance.memberId, memberId), inArray(sessions.activityId, activityIds)))
+      .all();
+  }
+
+  isTrainerOf(activityId: number, userId: number): boolean {
+    return !!this.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.activityId, activityId), eq(sessions.trainerUserId, userId)))
+      .limit(1)
+      .get();
+  }
+
+  /** Enrolments of an activity that take part in completion, with the member and their unit. */
+  enrolmentsOf(activityId: number, opts: { memberIds?: number[]; statuses?: EnrolmentStatus[] } = {}) {
+    const conds: SQL[] = [eq(enrolments.activityId, activityId), inArray(enrolments.status, opts.statuses ?? TRACKED)];
+    if (opts.memberIds) {
+      if (opts.memberIds.length === 0) return [];
+      conds.push(inArray(enrolments.memberId, opts.memberIds));
+    }
+    return this.db
+      .select({
+        id: enrolments.id,
+        memberId: enrolments.memberId,
+        status: enrolments.status,
+        assessmentScore: enrolments.assessmentScore,
+        completionOverridden: enrolments.completionOverridden,
+        fullName: members.fullName,
+        unitPath: units.path,
+        unitNameAr: units.nameAr,
+        unitNameEn: units.nameEn,
+      })
+      .from(enrolments)
+      .innerJoin(members, eq(members.id, enrolments.memberId))
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(and(...conds))
+      .orderBy(asc(members.fullName))
+      .all();
+  }
+
+  /** One member's enrolments that take part in completion, with their activity. */
+  enrolmentsOfMember(memberId: number) {
+    return this.db
+      .select({
+        id: enrolments.id,
+        status: enrolments.status,
+        assessmentScore: enrolments.assessmentScore,
+        completionOverridden: enrolments.completionOverridden,
+        activity: activities,
+      })
+      .from(enrolments)
+      .innerJoin(activities, eq(activities.id, enrolments.activityId))
+      .where(and(eq(enrolments.memberId, memberId), inArray(enrolments.status, TRACKED)))
+      .orderBy(asc(activities.id))
+      .all();
+  }
+
+  enrolment(id: number) {
+    return this.db
+      .select({
+        id: enrolments.id,
+        activityId: enrolments.activityId,
+        memberId: enrolments.memberId,
+        status: enrolments.status,
+        assessmentScore: enrolments.assessmentScore,
+        completionOverridden: enrolments.completionOverridden,
+        fullName: members.fullName,
+        unitPath: units.path,
+      })
+      .from(enrolments)
+      .innerJoin(members, eq(members.id, enrolments.memberId))
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(eq(enrolments.id, id))
+      .get();
+  }
+
+  member(id: number) {
+    return this.db
+      .select({
+        id: members.id,
+        fullName: members.fullName,
+        nameLatin: members.nameLatin,
+        unitId: members.unitId,
+        unitPath: units.path,
+        unitNameAr: units.nameAr,
+        unitNameEn: units.nameEn,
+      })
+      .from(members)
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(eq(members.id, id))
+      .get();
+  }
+
+  setStatus(enrolmentId: number, status: EnrolmentStatus, overridden: boolean, at: Date) {
+    this.db
+      .update(enrolments)
+      .set({ status, completionOverridden: overridden, updatedAt: at })
+      .where(eq(enrolments.id, enrolmentId))
+      .run();
+  }
+
+  setOverridden(enrolmentId: number, overridden: boolean, at: Date) {
+    this.db
+      .update(enrolments)
+      .set({ completionOverridden: overridden, updatedAt: at })
+      .where(eq(enrolments.id, enrolmentId))
+      .run();
+  }
+
+  setScore(enrolmentId: number, score: number | null, at: Date) {
+    this.db
+      .update(enrolments)
+      .set({ assessmentScore: score, updatedAt: at })
+      .where(eq(enrolments.id, enrolmentId))
+      .run();
+  }
+
+  insertEvent(e: {
+    enrolmentId: number;
+    fromStatus: string | null;
+    toStatus: string;
+    byUserId: number | null;
+    reason: string | null;
+    at: Date;
+  }) {
+    this.db.insert(enrolmentEvents).values(e).run();
+  }
+
+  // ---------------------------------------------------------------- phases and eligibility
+
+  programme(id: number) {
+    return this.db.select().from(programmes).where(eq(programmes.id, id)).get();
+  }
+
+  phasesOf(programmeId: number) {
+    return this.db.select().from(phases).where(eq(phases.programmeId, programmeId)).orderBy(asc(phases.position)).all();
+  }
+
+  phase(id: number) {
+    return this.db.select().from(phases).where(eq(phases.id, id)).get();
+  }
+
+  /** The phase just before this one in its programme, if any. */
+  previousPhase(programmeId: number, position: number) {
+    return this.db
+      .select()
+      .from(phases)
+      .where(and(eq(phases.programmeId, programmeId), sql`${phases.position} < ${position}`))
+      .orderBy(sql`${phases.position} desc`)
+      .limit(1)
+      .get();
+  }
+
+  /** Whether the member has a completed enrolment in an activity of the phase. */
+  completedPhase(memberId: number, phaseId: number): boolean {
+    return !!this.db
+      .select({ id: enrolments.id })
+      .from(enrolments)
+      .innerJoin(activities, eq(activities.id, enrolments.activityId))
+      .where(
+        and(eq(enrolments.memberId, memberId), eq(enrolments.status, 'completed'), eq(activities.phaseId, phaseId)),
+      )
+      .limit(1)
+      .get();
+  }
+
+  /**
+   * Members who completed an activity of a phase, with when (the latest decision to
+   * "completed"), optionally within [from, to) and within a unit subtree.
+   */
+  completedInPhase(opts: {
+    phaseId: number;
+    from: Date | null;
+    to: Date | null;
+    unitPath: string | null;
+    limit: number;
+    offset: number;
+  }) {
+    const completedAt = sql<number>`(select max(${enrolmentEvents.at}) from ${enrolmentEvents} where ${enrolmentEvents.enrolmentId} = ${enrolments.id} and ${enrolmentEvents.toStatus} = 'completed')`;
+    const conds: SQL[] = [eq(enrolments.status, 'completed'), eq(activities.phaseId, opts.phaseId)];
+    if (opts.unitPath) conds.push(sql`${units.path} like ${`${escapeLike(opts.unitPath)}%`} escape '\\'`);
+    if (opts.from) conds.push(sql`${completedAt} >= ${opts.from.getTime()}`);
+    if (opts.to) conds.push(sql`${completedAt} < ${opts.to.getTime()}`);
+    const where = and(...conds);
+    const base = () =>
+      this.db
+        .select({
+          enrolmentId: enrolments.id,
+          memberId: members.id,
+          fullName: members.fullName,
+          phone: members.phone,
+          unitNameAr: units.nameAr,
+          unitNameEn: units.nameEn,
+          activityId: activities.id,
+          activityTitle: activities.title,
+          completedAt,
+        })
+        .from(enrolments)
+        .innerJoin(activities, eq(activities.id, enrolments.activityId))
+        .innerJoin(members, eq(members.id, enrolments.memberId))
+        .innerJoin(units, eq(units.id, members.unitId))
+        .where(where);
+    const rows = base()
+      .orderBy(asc(units.path), asc(members.fullName))
+      .limit(opts.limit)
+      .offset(opts.offset)
+      .all()
+      .map((r) => ({ ...r, completedAt: r.completedAt === null ? null : new Date(r.completedAt) }));
+    const total = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(enrolments)
+      .innerJoin(activities, eq(activities.id, enrolments.activityId))
+      .innerJoin(members, eq(members.id, enrolments.memberId))
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(where)
+      .get()!.n;
+    return { rows, total };
+  }
+
+  unitOptions() {
+    return this.db
+      .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
+      .from(units)
+      .where(sql`${units.archivedAt} is null`)
+      .orderBy(asc(units.path))
+      .all();
+  }
+
+  unit(id: number) {
+    return this.db.select().from(units).where(eq(units.id, id)).get();
+  }
+
+  programmes() {
+    return this.db
+      .select({ id: programmes.id, title: programmes.title })
+      .from(programmes)
+      .where(sql`${programmes.archivedAt} is null`)
+      .orderBy(asc(programmes.id))
+      .all();
+  }
+}
+
+export type MarkRow = { sessionId: number; status: AttendanceStatus };
