@@ -7,6 +7,8 @@
  */
 import { sql } from 'drizzle-orm';
 import { hashPassword } from '../server/auth/passwords.ts';
+import { randomString } from '../server/auth/tokens.ts';
+import { computeProgress, decideCompletion, ruleOf } from '../server/completion/rules.ts';
 import { normalizeArabic } from '../server/core/arabic.ts';
 import type { Db } from '../server/core/db.ts';
 import { startOfDay, zonedParts, zonedToUtc } from '../server/core/time.ts';
@@ -548,6 +550,124 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
     // ---- end attendance extras
 
     // ---- completion extras
+    // an introductory course of phase 1 that finished a month ago: results decided by its rule,
+    // certificates issued to those who completed it (سلمى الخلف among them), and a seminar she attended
+    {
+      const introStart = startOfDay(firstMonday, tz, -42);
+      const intro = db
+        .insert(s.activities)
+        .values({
+          kind: 'course',
+          title: 'الدورة التمهيدية في العمل التنظيمي',
+          honoree: 'الشهيد عمر الحسن',
+          description: 'دورة تمهيدية من أربع جلسات لأعضاء مدينة الرقة ونواحيها.',
+          programmeId: programme,
+          phaseId: phase1,
+          organisingUnitId: raqqa.id,
+          audienceKind: 'units',
+          audienceUnitId: raqqa.id,
+          location: 'مجلس مدينة الرقة',
+          capacity: 20,
+          selfEnrol: true,
+          status: 'finished',
+          minAttendancePct: 75,
+          createdBy: office,
+        })
+        .returning()
+        .get();
+      const introSessions = [0, 7, 14, 21].map((d) => {
+        const day = startOfDay(introStart, tz, d);
+        return db
+          .insert(s.sessions)
+          .values({
+            activityId: intro.id,
+            startsAt: at(day, 17),
+            endsAt: at(day, 19),
+            topic: 'العمل التنظيمي',
+            trainerUserId: trainer,
+            place: 'مجلس مدينة الرقة',
+          })
+          .returning()
+          .get();
+      });
+      const finishedAt = new Date(introSessions[3].endsAt.getTime() + 86_400_000);
+      const raqqaIds = new Set([raqqa.id, ...raqqa.districts.map((d) => d.id)]);
+      const people = [
+        memberSelf,
+        ...memberIds.filter((m) => raqqaIds.has(m.unitId) && m.id !== memberSelf).map((m) => m.id),
+      ].slice(0, 12);
+      const facts = introSessions.map((x) => ({ id: x.id, startsAt: x.startsAt, cancelled: false }));
+      for (const [i, memberId] of people.entries()) {
+        const marks = new Map<number, s.AttendanceStatus>();
+        for (const sess of introSessions) {
+          const r = rand();
+          const status: s.AttendanceStatus =
+            i === 0 ? 'present' : r < 0.7 ? 'present' : r < 0.8 ? 'late' : r < 0.88 ? 'excused' : 'absent';
+          marks.set(sess.id, status);
+          db.insert(s.attendance)
+            .values({ sessionId: sess.id, memberId, status, markedBy: trainer, markedAt: sess.endsAt })
+            .run();
+        }
+        const done = decideCompletion(ruleOf(intro), computeProgress(ruleOf(intro), facts, marks, finishedAt));
+        const e = db
+          .insert(s.enrolments)
+          .values({
+            activityId: intro.id,
+            memberId,
+            source: 'self',
+            status: done ? 'completed' : 'not_completed',
+          })
+          .returning()
+          .get().id;
+        db.insert(s.enrolmentEvents)
+          .values({ enrolmentId: e, fromStatus: null, toStatus: 'approved', at: startOfDay(introStart, tz, -7) })
+          .run();
+        db.insert(s.enrolmentEvents)
+          .values({
+            enrolmentId: e,
+            fromStatus: 'approved',
+            toStatus: done ? 'completed' : 'not_completed',
+            at: finishedAt,
+          })
+          .run();
+        if (done)
+          db.insert(s.certificates)
+            .values({ enrolmentId: e, code: randomString(24), hours: 8, issuedAt: finishedAt, issuedBy: office })
+            .run();
+      }
+      const seminarPast = db
+        .insert(s.activities)
+        .values({
+          kind: 'seminar',
+          title: 'ندوة: تاريخ المجالس المحلية',
+          organisingUnitId: raqqa.id,
+          audienceKind: 'units',
+          audienceUnitId: raqqa.id,
+          location: 'مجلس مدينة الرقة',
+          status: 'finished',
+          minAttendancePct: 100,
+          createdBy: office,
+        })
+        .returning()
+        .get().id;
+      const semDay = startOfDay(today, tz, -10);
+      const semSession = db
+        .insert(s.sessions)
+        .values({ activityId: seminarPast, startsAt: at(semDay, 18), endsAt: at(semDay, 20), trainerUserId: trainer2 })
+        .returning()
+        .get();
+      db.insert(s.attendance)
+        .values({ sessionId: semSession.id, memberId: memberSelf, status: 'present', markedAt: semSession.endsAt })
+        .run();
+      const semE = db
+        .insert(s.enrolments)
+        .values({ activityId: seminarPast, memberId: memberSelf, source: 'self', status: 'completed' })
+        .returning()
+        .get().id;
+      db.insert(s.enrolmentEvents)
+        .values({ enrolmentId: semE, fromStatus: 'approved', toStatus: 'completed', at: semSession.endsAt })
+        .run();
+    }
     // ---- end completion extras
 
     db.insert(s.settings).values({ key: 'demo_seeded', value: new Date().toISOString() }).onConflictDoNothing().run();

@@ -132,7 +132,7 @@ export class CompletionService {
       scope,
       summary,
       canAssess: can(viewer, 'completion.assess', trainsIt) && activity.hasAssessment,
-      canOverride: can(viewer, 'completion.override'),
+      canOverride: can(viewer, 'completion.override') && activity.status === 'finished',
       canDecide: can(viewer, 'completion.decide') && activity.status === 'finished',
       canCertify: can(viewer, 'certificates.manage'),
     };

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { notFound } from '../core/errors.ts';
 import type { Feature } from '../core/features.ts';
 import { parseId } from '../core/ids.ts';
 import { isMember } from '../core/policy.ts';
@@ -12,9 +13,10 @@ const routes: FastifyPluginAsync = async (app) => {
     return reply.render('record/record', service.record(req.viewer, id));
   });
 
+  // the signed-in member's own record (the menu's link); accounts without a member have none
   app.get('/record', async (req, reply) => {
-    if (!req.viewer?.memberId) return reply.redirect('/');
-    return reply.redirect(`/members/${req.viewer.memberId}/record`);
+    if (!req.viewer?.memberId) throw notFound();
+    return reply.render('record/record', service.record(req.viewer, req.viewer.memberId));
   });
 };
 

@@ -216,6 +216,8 @@ describe('the qualification record', () => {
     expect((await c.member.get(`/members/${org.member.id}/record`)).status).toBe(200);
     expect((await c.office.get('/members/999999/record')).status).toBe(404);
     const mine = await c.member.get('/record');
-    expect(mine.location).toBe(`/members/${org.member.id}/record`);
+    expect(mine.status).toBe(200);
+    expect(textOf(mine.body)).toContain('السجل التأهيلي: سلمى الخلف');
+    expect((await c.office.get('/record')).status).toBe(404);
   });
 });

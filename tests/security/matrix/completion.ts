@@ -23,7 +23,7 @@ function data(t: TestApp, org: Org) {
 
 const MEMBER_VIEW = { anon: LOGIN, admin: OK, office: OK, coordinator: OK, trainer: DENY, member: OK };
 const TRAINER_AND_OFFICE = { ...OFFICE_ONLY, trainer: OK };
-const REDIRECT = { anon: LOGIN, admin: 302, office: 302, coordinator: 302, trainer: 302, member: 302 };
+const OWN_RECORD = { anon: LOGIN, admin: 404, office: 404, coordinator: 404, trainer: 404, member: OK };
 
 export const part: MatrixPart = {
   gets: {
@@ -43,7 +43,7 @@ export const part: MatrixPart = {
     '/verify': { expect: ALL_OK },
     '/verify/:code': { expect: ALL_OK, params: (t, o) => ({ code: data(t, o).cert.code }) },
     '/members/:id/record': { expect: MEMBER_VIEW, params: (_t, o) => ({ id: o.member.id }) },
-    '/record': { expect: REDIRECT },
+    '/record': { expect: OWN_RECORD },
   },
   posts: [
     '/activities/:id/completion/decide',
