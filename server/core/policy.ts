@@ -1,4 +1,4 @@
-import type { Role } from '../../db/schema.ts';
+import type { ActivityKind, ActivityStatus, Role } from '../../db/schema.ts';
 import { forbidden } from './errors.ts';
 import type { Locale } from './i18n.ts';
 
@@ -13,6 +13,18 @@ export interface Viewer {
   /** units (with their materialised paths) this user coordinates; each covers its subtree */
   coordinatorUnits: { id: number; path: string }[];
   sessionId: string;
+}
+
+/** What the activity rules need to know about one activity and one viewer. */
+export interface ActivityAccess {
+  status: ActivityStatus;
+  organisingUnitPath: string;
+  /** the viewer teaches one of its sessions */
+  teaches: boolean;
+  /** the viewer's member has an enrolment in it (any status) */
+  enrolled: boolean;
+  /** the viewer's member is in its audience (audience.ts inAudience) */
+  inAudience: boolean;
 }
 
 export const isAdmin = (v: Viewer | null) => !!v?.roles.includes('admin');
@@ -64,6 +76,31 @@ export const permissions = {
   // ---- end organisation
 
   // ---- activities: programmes, activities, sessions, materials, calendars
+  'programmes.manage': (v: Viewer | null) => isOffice(v),
+  'programmes.view': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
+  /** plan (create, edit, schedule, change status of) an activity of this kind organised by this unit */
+  'activities.plan': (v: Viewer | null, kind?: ActivityKind, unitPath?: string | null) =>
+    isOffice(v) || (isCoordinator(v) && kind !== undefined && kind !== 'course' && inScope(v, unitPath)),
+  /** may plan at all (the "new activity" button) */
+  'activities.create': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
+  /**
+   * see one activity: planners in scope; coordinators every activity past draft (they nominate);
+   * its trainers; enrolled members; members of its audience once it is no longer a draft
+   */
+  'activities.view': (v: Viewer | null, a?: ActivityAccess) =>
+    !!a &&
+    (isOffice(v) ||
+      (isCoordinator(v) && (a.status !== 'draft' || inScope(v, a.organisingUnitPath))) ||
+      a.teaches ||
+      a.enrolled ||
+      (a.status !== 'draft' && a.inAudience)),
+  /** the staff view of the catalogue (every status, status filter) */
+  'activities.listAll': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
+  'activities.publicCatalogue': (v: Viewer | null) => isOffice(v),
+  /** attach or remove materials: planners in scope and the activity's trainers */
+  'materials.manage': (v: Viewer | null, a?: ActivityAccess & { kind: ActivityKind }) =>
+    !!a && (can(v, 'activities.plan', a.kind, a.organisingUnitPath) || a.teaches),
+  'calendar.unit': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
   // ---- end activities
 
   // ---- enrolment: enrolments, nominations, notifications

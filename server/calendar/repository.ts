@@ -1,0 +1,112 @@
+import { and, asc, eq, gte, inArray, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import { activities, enrolments, sessions, units, users } from '../../db/schema.ts';
+import { escapeLike } from '../core/arabic.ts';
+import type { Db } from '../core/db.ts';
+
+export interface CalendarScope {
+  /** sessions of activities this member is enrolled in (approved or finished) */
+  memberId?: number | null;
+  /** sessions this user teaches */
+  trainerUserId?: number | null;
+  /** sessions of activities organised in these unit subtrees; 'all' = every unit */
+  unitPaths?: string[] | 'all';
+}
+
+const ENROLLED = ['approved', 'completed', 'not_completed'] as const;
+
+/** Queries behind the calendars and the iCalendar feeds. */
+export class CalendarRepository {
+  constructor(private db: Db) {}
+
+  sessions(scope: CalendarScope, from: Date, to: Date) {
+    const ors: SQL[] = [];
+    if (scope.memberId)
+      ors.push(
+        sql`exists (select 1 from ${enrolments} where ${enrolments.activityId} = ${sessions.activityId} and ${enrolments.memberId} = ${scope.memberId} and ${inArray(enrolments.status, [...ENROLLED])})`,
+      );
+    if (scope.trainerUserId) ors.push(eq(sessions.trainerUserId, scope.trainerUserId));
+    if (scope.unitPaths === 'all') ors.push(sql`1`);
+    else for (const p of scope.unitPaths ?? []) ors.push(sql`${units.path} like ${`${escapeLike(p)}%`} escape '\\'`);
+    if (!ors.length) return [];
+    return this.db
+      .select({
+        id: sessions.id,
+        activityId: sessions.activityId,
+        activityTitle: activities.title,
+        activityKind: activities.kind,
+        activityStatus: activities.status,
+        startsAt: sessions.startsAt,
+        endsAt: sessions.endsAt,
+        topic: sessions.topic,
+        place: sessions.place,
+        status: sessions.status,
+        trainerName: users.displayName,
+        unitNameAr: units.nameAr,
+        unitNameEn: units.nameEn,
+      })
+      .from(sessions)
+      .innerJoin(activities, eq(activities.id, sessions.activityId))
+      .innerJoin(units, eq(units.id, activities.organisingUnitId))
+      .leftJoin(users, eq(users.id, sessions.trainerUserId))
+      .where(and(gte(sessions.startsAt, from), lt(sessions.startsAt, to), ne(activities.status, 'draft'), or(...ors)))
+      .orderBy(asc(sessions.startsAt), asc(sessions.id))
+      .limit(5000)
+      .all();
+  }
+
+  activitySessions(activityId: number) {
+    return this.db
+      .select({
+        id: sessions.id,
+        startsAt: sessions.startsAt,
+        endsAt: sessions.endsAt,
+        topic: sessions.topic,
+        place: sessions.place,
+        status: sessions.status,
+        trainerName: users.displayName,
+      })
+      .from(sessions)
+      .leftJoin(users, eq(users.id, sessions.trainerUserId))
+      .where(eq(sessions.activityId, activityId))
+      .orderBy(asc(sessions.startsAt))
+      .all();
+  }
+
+  tokenOf(userId: number): string | null {
+    return this.db.select({ t: users.calendarToken }).from(users).where(eq(users.id, userId)).get()?.t ?? null;
+  }
+
+  setToken(userId: number, token: string | null): void {
+    this.db.update(users).set({ calendarToken: token }).where(eq(users.id, userId)).run();
+  }
+
+  /** the active user a subscription token belongs to, with what the calendar needs */
+  userByToken(token: string) {
+    return (
+      this.db
+        .select({ id: users.id, memberId: users.memberId, displayName: users.displayName, active: users.active })
+        .from(users)
+        .where(eq(users.calendarToken, token))
+        .get() ?? null
+    );
+  }
+
+  isTrainer(userId: number): boolean {
+    return !!this.db.$client
+      .prepare("select 1 from user_roles where user_id = ? and role = 'trainer' limit 1")
+      .get(userId);
+  }
+
+  unit(id: number) {
+    return this.db.select().from(units).where(eq(units.id, id)).get() ?? null;
+  }
+
+  unitOptions() {
+    return this.db
+      .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
+      .from(units)
+      .where(sql`${units.archivedAt} is null`)
+      .orderBy(asc(units.path))
+      .all();
+  }
+}

@@ -1,0 +1,105 @@
+import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { activities, phases, programmes, units } from '../../db/schema.ts';
+import type { Db } from '../core/db.ts';
+
+/** Queries behind programmes and their ordered phases. */
+export class ProgrammeRepository {
+  constructor(private db: Db) {}
+
+  list() {
+    return this.db
+      .select({
+        id: programmes.id,
+        title: programmes.title,
+        description: programmes.description,
+        archivedAt: programmes.archivedAt,
+        unitNameAr: units.nameAr,
+        unitNameEn: units.nameEn,
+        phaseCount: sql<number>`(select count(*) from ${phases} where ${phases.programmeId} = ${programmes.id})`,
+        activityCount: sql<number>`(select count(*) from ${activities} where ${activities.programmeId} = ${programmes.id})`,
+      })
+      .from(programmes)
+      .leftJoin(units, eq(units.id, programmes.organisingUnitId))
+      .orderBy(asc(programmes.archivedAt), asc(programmes.id))
+      .all();
+  }
+
+  find(id: number) {
+    return this.db.select().from(programmes).where(eq(programmes.id, id)).get() ?? null;
+  }
+
+  phasesOf(programmeId: number) {
+    return this.db.select().from(phases).where(eq(phases.programmeId, programmeId)).orderBy(asc(phases.position)).all();
+  }
+
+  phase(id: number) {
+    return this.db.select().from(phases).where(eq(phases.id, id)).get() ?? null;
+  }
+
+  activitiesOfPhases(phaseIds: number[]) {
+    if (!phaseIds.length) return [];
+    return this.db
+      .select({
+        id: activities.id,
+        phaseId: activities.phaseId,
+        kind: activities.kind,
+        title: activities.title,
+        status: activities.status,
+        unitPath: units.path,
+      })
+      .from(activities)
+      .innerJoin(units, eq(units.id, activities.organisingUnitId))
+      .where(inArray(activities.phaseId, phaseIds))
+      .orderBy(asc(activities.seriesNumber), asc(activities.id))
+      .all();
+  }
+
+  unit(id: number) {
+    return this.db.select().from(units).where(eq(units.id, id)).get() ?? null;
+  }
+
+  unitOptions() {
+    return this.db
+      .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
+      .from(units)
+      .where(isNull(units.archivedAt))
+      .orderBy(asc(units.path))
+      .all();
+  }
+
+  insert(values: typeof programmes.$inferInsert): number {
+    return this.db.insert(programmes).values(values).returning({ id: programmes.id }).get().id;
+  }
+
+  update(id: number, values: Partial<typeof programmes.$inferInsert>): void {
+    this.db.update(programmes).set(values).where(eq(programmes.id, id)).run();
+  }
+
+  insertPhase(values: Omit<typeof phases.$inferInsert, 'position'>): number {
+    const next =
+      this.db
+        .select({ n: sql<number>`coalesce(max(${phases.position}), 0)` })
+        .from(phases)
+        .where(eq(phases.programmeId, values.programmeId))
+        .get()!.n + 1;
+    return this.db
+      .insert(phases)
+      .values({ ...values, position: next })
+      .returning({ id: phases.id })
+      .get().id;
+  }
+
+  updatePhase(id: number, values: Partial<typeof phases.$inferInsert>): void {
+    this.db.update(phases).set(values).where(eq(phases.id, id)).run();
+  }
+
+  setPositions(programmeId: number, orderedIds: number[]): void {
+    orderedIds.forEach((id, i) => {
+      this.db
+        .update(phases)
+        .set({ position: i + 1 })
+        .where(and(eq(phases.id, id), eq(phases.programmeId, programmeId)))
+        .run();
+    });
+  }
+}
