@@ -70,6 +70,7 @@ export function expandRule(rule: RecurrenceRule, tz: string): Occurrence[] {
   const [eh, em] = hm(rule.endTime);
   if (eh * 60 + em <= sh * 60 + sm) throw new RecurrenceFailure('endBeforeStart');
   if (!rule.until && !rule.count) throw new RecurrenceFailure('needEnd');
+  if (rule.count && rule.count > MAX_OCCURRENCES) throw new RecurrenceFailure('tooMany');
   const first = dayNumber(rule.startDate);
   const last = rule.until ? dayNumber(rule.until) : first + MAX_SPAN_DAYS;
   if (last < first) throw new RecurrenceFailure('untilBeforeStart');
@@ -96,5 +97,7 @@ export function expandRule(rule: RecurrenceRule, tz: string): Occurrence[] {
     if (rule.count && out.length >= rule.count) break;
   }
   if (out.length === 0) throw new RecurrenceFailure('noSessions');
+  // a count the rule cannot reach within the longest span we plan for
+  if (rule.count && !rule.until && out.length < rule.count) throw new RecurrenceFailure('tooMany');
   return out;
 }

@@ -1,5 +1,5 @@
 import { and, asc, eq, gt, inArray, lt, ne, type SQL, sql } from 'drizzle-orm';
-import { activities, apologies, attendance, materials, sessions, users } from '../../db/schema.ts';
+import { activities, attendance, sessions, users } from '../../db/schema.ts';
 import type { Db } from '../core/db.ts';
 
 export type SessionRow = typeof sessions.$inferSelect;
@@ -62,9 +62,11 @@ export class SessionRepository {
         startsAt: sessions.startsAt,
         fromRule: sessions.fromRule,
         detached: sessions.detached,
-        linked: sql<number>`(exists (select 1 from ${attendance} where ${attendance.sessionId} = ${sessions.id})
-          or exists (select 1 from ${materials} where ${materials.sessionId} = ${sessions.id})
-          or exists (select 1 from ${apologies} where ${apologies.sessionId} = ${sessions.id}))`,
+        // written out in full: drizzle leaves columns unqualified in a one-table select
+        linked: sql<number>`(exists (select 1 from "attendance" a where a."session_id" = "sessions"."id")
+          or exists (select 1 from "materials" m where m."session_id" = "sessions"."id")
+          or exists (select 1 from "apologies" p where p."session_id" = "sessions"."id")
+          or exists (select 1 from "attendance_events" e where e."session_id" = "sessions"."id"))`,
       })
       .from(sessions)
       .where(eq(sessions.activityId, activityId))

@@ -19,7 +19,10 @@ const dateList = z
       .map((x) => x.trim())
       .filter(Boolean),
   )
-  .pipe(z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'sessions.errors.skipDates')).max(1000));
+  .refine(
+    (list) => list.length <= 1000 && list.every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d)),
+    'sessions.errors.skipDates',
+  );
 
 const validDate = (v: string) => {
   const [y, m, d] = v.split('-').map(Number);
@@ -47,7 +50,7 @@ export const ruleFormSchema = z
     skipDates: dateList,
     topic: optionalText(200),
     trainerUserId: optionalId,
-    place: optionalText(200),
+    place: optionalText(200).transform((v) => (v ? v.replace(/\s+/g, ' ') : null)),
   })
   .superRefine((v, ctx) => {
     if (v.freq === 'weekly' && v.weekdays.length === 0)
@@ -68,7 +71,7 @@ export const sessionFormSchema = z
     endTime: timeString,
     topic: optionalText(200),
     trainerUserId: optionalId,
-    place: optionalText(200),
+    place: optionalText(200).transform((v) => (v ? v.replace(/\s+/g, ' ') : null)),
   })
   .superRefine((v, ctx) => {
     if (v.endTime <= v.startTime)
