@@ -616,6 +616,11 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
             memberId,
             source: 'self',
             status: done ? 'completed' : 'not_completed',
+            // the counters the attendance service keeps
+            attendedCount: [...marks.values()].filter((x) => x === 'present').length,
+            lateCount: [...marks.values()].filter((x) => x === 'late').length,
+            excusedCount: [...marks.values()].filter((x) => x === 'excused').length,
+            absentCount: [...marks.values()].filter((x) => x === 'absent').length,
           })
           .returning()
           .get().id;
@@ -661,7 +666,13 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
         .run();
       const semE = db
         .insert(s.enrolments)
-        .values({ activityId: seminarPast, memberId: memberSelf, source: 'self', status: 'completed' })
+        .values({
+          activityId: seminarPast,
+          memberId: memberSelf,
+          source: 'self',
+          status: 'completed',
+          attendedCount: 1,
+        })
         .returning()
         .get().id;
       db.insert(s.enrolmentEvents)

@@ -185,6 +185,20 @@ describe('finishing an activity decides every result', () => {
     expect(eventsOf(t.db, e.id).map((x) => x.toStatus)).toEqual(['not_completed', 'completed']);
   });
 
+  it('decides again when the office corrects attendance on the roster page', async () => {
+    const { a, sessions, e } = course({}, 2, 2);
+    mark(t.db, sessions, org.member.id, ['present', 'absent']);
+    finish(a.id);
+    expect(enrolmentOf(t.db, e.id).status).toBe('not_completed');
+    await c.office.get(`/sessions/${sessions[1].id}/attendance`);
+    const res = await c.office.post(`/sessions/${sessions[1].id}/attendance`, {
+      [`s_${org.member.id}`]: 'present',
+      reason: 'تصحيح بعد مراجعة الكشف الورقي',
+    });
+    expect(res.status).toBe(303);
+    expect(enrolmentOf(t.db, e.id).status).toBe('completed');
+  });
+
   it('leaves a running activity undecided, and the office may decide again by hand', async () => {
     const { a, sessions, e } = course({}, 2, 2);
     mark(t.db, sessions, org.member.id, ['present', 'present']);
