@@ -466,6 +466,65 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
     // ---- end organisation extras
 
     // ---- activities extras
+    // the rules behind the demo's recurring sessions, so "repeat on a schedule" starts from what is there
+    const ymd = (d: Date) => {
+      const q = zonedParts(d, tz);
+      return `${q.year}-${String(q.month).padStart(2, '0')}-${String(q.day).padStart(2, '0')}`;
+    };
+    const demoRule = (o: Record<string, unknown>) =>
+      JSON.stringify({ freq: 'weekly', interval: 1, until: null, skipFridays: true, skipDates: [], topic: null, ...o });
+    db.update(s.activities)
+      .set({
+        recurrence: demoRule({
+          weekdays: [1],
+          startDate: ymd(firstMonday),
+          count: 8,
+          startTime: '17:00',
+          endTime: '19:00',
+          trainerUserId: trainer,
+          place: 'المركز العام — قاعة التدريب',
+        }),
+      })
+      .where(sql`id = ${course}`)
+      .run();
+    db.update(s.activities)
+      .set({
+        recurrence: demoRule({
+          weekdays: [3],
+          startDate: ymd(startOfDay(today, tz, daysToWed)),
+          count: 6,
+          startTime: '16:00',
+          endTime: '17:00',
+          trainerUserId: trainer2,
+          place: 'مجلس ناحية الكرامة',
+        }),
+      })
+      .where(sql`id = ${circle}`)
+      .run();
+    // a second course in the programme's second phase, still being planned
+    const phase2 = db
+      .select({ id: s.phases.id })
+      .from(s.phases)
+      .where(sql`${s.phases.programmeId} = ${programme} and ${s.phases.position} = 2`)
+      .get();
+    if (phase2)
+      db.insert(s.activities)
+        .values({
+          kind: 'course',
+          title: 'الدورة التدريبية الثانية',
+          seriesNumber: 2,
+          description: 'الدورة الثانية من برنامج التأهيل للأعضاء المنتسبين، بعد إتمام المرحلة الأولى.',
+          programmeId: programme,
+          phaseId: phase2.id,
+          organisingUnitId: centre.id,
+          audienceKind: 'everyone',
+          location: 'المركز العام — قاعة التدريب',
+          capacity: 30,
+          selfEnrol: true,
+          status: 'draft',
+          createdBy: office,
+        })
+        .run();
     // ---- end activities extras
 
     // ---- enrolment extras
