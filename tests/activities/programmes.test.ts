@@ -72,5 +72,15 @@ describe('programmes and phases', () => {
     expect((await as.member.get(`/programmes/${id}`)).status).toBe(403);
     expect((await as.office.get('/programmes/999999')).status).toBe(404);
     expect((await as.office.post(`/phases/${phases[0].id}/move`, { direction: 'sideways' })).status).toBe(400);
+    // bad input on the edit forms: a message beside the field, nothing saved
+    const badPhase = await as.office.post(`/phases/${phases[0].id}`, { title: '', description: 'وصف مكتوب' });
+    expect(badPhase.status).toBe(400);
+    expect(textOf(badPhase.body)).toContain('هذا الحقل مطلوب');
+    expect(badPhase.body).toContain('وصف مكتوب');
+    expect(phasesOf(id)[0].title).toBe('الأعضاء المنتسبون');
+    const badProgramme = await as.office.post(`/programmes/${id}`, { title: 'اسم', organisingUnitId: '999999' });
+    expect(badProgramme.status).toBe(400);
+    expect(textOf(badProgramme.body)).toContain('هذه الوحدة غير موجودة');
+    expect(t.db.select().from(s.programmes).where(eq(s.programmes.id, id)).get()!.title).toBe('برنامج التأهيل');
   });
 });
