@@ -80,4 +80,16 @@ export const feature: Feature = {
   name: 'calendar',
   routes,
   nav: [{ href: '/calendar', label: 'calendar.nav', order: 120, show: () => true }],
+  panels: (registry) => {
+    registry.add('dashboard', {
+      order: 15,
+      view: 'calendar/dashboard-panel',
+      load: (req) => {
+        const app = req.server;
+        const activities = new ActivityService(app.db, app.audit, app.events, app.config);
+        const rows = new CalendarService(app.db, app.audit, activities, app.config.TAAHIL_TZ).upcoming(req.viewer);
+        return rows.length ? { rows } : null;
+      },
+    });
+  },
 };

@@ -141,6 +141,20 @@ export class CalendarService {
     };
   }
 
+  /** The viewer's own next sessions (what they attend or teach) in the coming days. */
+  upcoming(viewer: Viewer | null, days = 7, limit = 8) {
+    if (!viewer || (!viewer.memberId && !isTrainer(viewer))) return [];
+    const now = new Date();
+    return this.repo
+      .sessions(
+        { memberId: viewer.memberId, trainerUserId: isTrainer(viewer) ? viewer.userId : null },
+        new Date(now.getTime() - 3 * 3600_000),
+        new Date(now.getTime() + days * DAY),
+      )
+      .filter((r) => r.status === 'scheduled' && r.endsAt > now && r.activityStatus !== 'cancelled')
+      .slice(0, limit);
+  }
+
   /** Issues (or replaces) the viewer's private subscription token. */
   newToken(viewer: Viewer | null): string {
     if (!viewer) throw forbidden();

@@ -133,3 +133,20 @@ describe('calendar pages', () => {
     expect(office).not.toContain('حلقة الكرامة');
   });
 });
+
+describe('the dashboard panel', () => {
+  it('lists the viewer’s own next sessions, and nothing for someone with none', async () => {
+    const a = makeActivity(t.db, { organisingUnitId: org.units.centre.id, title: 'دورة الأسبوع' });
+    makeSession(t.db, { activityId: a.id, startsAt: new Date(Date.now() + 86_400_000), topic: 'غداً' });
+    makeSession(t.db, { activityId: a.id, startsAt: new Date(Date.now() + 30 * 86_400_000), topic: 'بعد شهر' });
+    makeEnrolment(t.db, a.id, org.member.id);
+    const viewer = (await t.app.sessions.validate((as.member.cookies.get('taahil_session') ?? '') as string)) ?? null;
+    const panels = await t.app.panels.load('dashboard', { viewer, server: t.app } as never, null);
+    const mine = panels.find((p) => p.view === 'calendar/dashboard-panel');
+    const topics = (mine?.data.rows as { topic: string }[]).map((r) => r.topic);
+    expect(topics).toContain('غداً');
+    expect(topics).not.toContain('بعد شهر');
+    const none = await t.app.panels.load('dashboard', { viewer: null, server: t.app } as never, null);
+    expect(none.find((p) => p.view === 'calendar/dashboard-panel')).toBeUndefined();
+  });
+});
