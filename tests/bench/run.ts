@@ -23,6 +23,7 @@ import Database from 'better-sqlite3';
 import type { BenchFixture } from '../../db/generate-large.ts';
 import { randomString, sha256 } from '../../server/auth/tokens.ts';
 import { zonedParts } from '../../server/core/time.ts';
+import { formBody } from './forms.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const PASSWORD = 'taahil-demo';
@@ -49,11 +50,14 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10' },
     only: { type: 'string' },
     out: { type: 'string', default: 'tests/bench/results' },
+    /** write a V8 CPU profile of the app (open it in Chrome's DevTools) into this folder */
+    profile: { type: 'string' },
   },
 });
 const DB = path.resolve(args.db!);
 const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
+const PROFILE_DIR = args.profile ? path.resolve(args.profile) : null;
 
 // ------------------------------------------------------------------ helpers
 
@@ -70,9 +74,13 @@ function freePort(): Promise<number> {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function spawnTs(file: string, env: Record<string, string>): { proc: ChildProcess; output: string[] } {
+function spawnTs(
+  file: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): { proc: ChildProcess; output: string[] } {
   const output: string[] = [];
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, file)], {
+  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(ROOT, file)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -129,77 +137,6 @@ function absorb(jar: Map<string, string>, res: Response) {
   }
 }
 const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
-
-const decode = (s: string) =>
-  s
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#x([0-9a-f]+);/gi, (_, h) => String.fromCodePoint(Number.parseInt(h, 16)))
-    .replace(/&#(\d+);/g, (_, d) => String.fromCodePoint(Number(d)))
-    .replace(/&amp;/g, '&');
-const attr = (attrs: string, name: string) =>
-  new RegExp(`\\b${name}\\s*=\\s*("([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i')
-    .exec(attrs)
-    ?.slice(2)
-    .find((v) => v !== undefined);
-const hasAttr = (attrs: string, name: string) => new RegExp(`\\b${name}\\b`, 'i').test(attrs);
-
-/**
- * The fields a browser would submit for the POST form whose action is `action` (as a trainer
- * would: radios keep their checked value; an unmarked group takes its first choice, "all present").
- */
-function formBody(html: string, pagePath: string, action: string): URLSearchParams | null {
-  for (const [, attrs, inner] of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
-    if ((attr(attrs, 'method') ?? 'get').toLowerCase() !== 'post') continue;
-    const act = decode(attr(attrs, 'action') ?? pagePath)
-      .split('?')[0]
-      .split('#')[0];
-    if (act !== action) continue;
-    const body = new URLSearchParams();
-    const radios = new Map<string, { first: string; checked?: string }>();
-    let submitted = false;
-    for (const m of inner.matchAll(
-      /<(input|select|button)\b([^>]*)>([\s\S]*?<\/select>)?|<textarea\b([^>]*)>([\s\S]*?)<\/textarea>/gi,
-    )) {
-      const tag = (m[1] ?? 'textarea').toLowerCase();
-      const a = m[2] ?? m[4] ?? '';
-      const name = attr(a, 'name');
-      if (!name || hasAttr(a, 'disabled')) continue;
-      const value = decode(attr(a, 'value') ?? '');
-      if (tag === 'textarea') body.append(name, decode(m[5] ?? ''));
-      else if (tag === 'select') {
-        const options = [...(m[3] ?? '').matchAll(/<option\b([^>]*)>([^<]*)/gi)];
-        const chosen = options.find((o) => hasAttr(o[1], 'selected')) ?? options[0];
-        if (chosen) body.append(name, decode(attr(chosen[1], 'value') ?? chosen[2].trim()));
-      } else if (tag === 'button') {
-        if (!submitted && (attr(a, 'type') ?? 'submit') === 'submit') {
-          body.append(name, value);
-          submitted = true;
-        }
-      } else {
-        const type = (attr(a, 'type') ?? 'text').toLowerCase();
-        if (type === 'radio') {
-          const g = radios.get(name) ?? { first: value || 'on' };
-          if (hasAttr(a, 'checked')) g.checked = value || 'on';
-          radios.set(name, g);
-        } else if (type === 'checkbox') {
-          if (hasAttr(a, 'checked')) body.append(name, value || 'on');
-        } else if (type === 'submit') {
-          if (!submitted) {
-            body.append(name, value);
-            submitted = true;
-          }
-        } else if (type !== 'file' && type !== 'reset' && type !== 'image' && type !== 'button')
-          body.append(name, value);
-      }
-    }
-    for (const [name, g] of radios) body.append(name, g.checked ?? g.first);
-    return body;
-  }
-  return null;
-}
 
 // ------------------------------------------------------------------ the run
 
@@ -269,15 +206,19 @@ await waitFor(`http://127.0.0.1:${barePort}/`, bare.proc, bare.output);
 const port = await freePort();
 const BASE = `http://127.0.0.1:${port}`;
 const t0 = performance.now();
-const app = spawnTs('server/main.ts', {
-  NODE_ENV: 'production',
-  TAAHIL_DEMO: 'off',
-  TAAHIL_DB: DB,
-  TAAHIL_UPLOADS: path.join(os.tmpdir(), 'taahil-bench-uploads'),
-  LOG_LEVEL: 'warn',
-  HOST: '127.0.0.1',
-  PORT: String(port),
-});
+const app = spawnTs(
+  'server/main.ts',
+  {
+    NODE_ENV: 'production',
+    TAAHIL_DEMO: 'off',
+    TAAHIL_DB: DB,
+    TAAHIL_UPLOADS: path.join(os.tmpdir(), 'taahil-bench-uploads'),
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+  },
+  PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [],
+);
 await waitFor(`${BASE}/healthz`, app.proc, app.output);
 const startMs = Math.round(performance.now() - t0);
 const pid = app.proc.pid!;
@@ -715,6 +656,9 @@ try {
   console.log(`results: ${path.relative(ROOT, outFile)}`);
 } finally {
   stopAll();
+  // the app writes its CPU profile when it exits
+  if (app.proc.exitCode === null) await new Promise((resolve) => app.proc.once('exit', resolve));
+  if (PROFILE_DIR) console.log(`CPU profile of the app: ${PROFILE_DIR}`);
 }
 
 function gitHead(): string | null {
