@@ -836,9 +836,15 @@ export async function generateLarge(opts: GenerateOptions): Promise<GenerateResu
         p.kind === 'seminar' || p.kind === 'lecture' ? 100 : 75,
         p.kind === 'circle' || p.kind === 'course'
           ? JSON.stringify({
-              freq: p.every === 1 ? 'daily' : 'weekly',
+              freq: p.every === 7 ? 'weekly' : 'daily',
               interval: p.every === 7 ? 1 : p.every,
+              weekdays: p.every === 7 ? [new Date(p.start).getUTCDay()] : [],
+              startDate: new Date(p.start).toISOString().slice(0, 10),
               count: p.n,
+              startTime: `${p.hour}:00`,
+              endTime: `${p.hour + (p.kind === 'circle' ? 1 : 2)}:00`,
+              skipFridays: false,
+              skipDates: [],
             })
           : null,
         office,
