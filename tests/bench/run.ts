@@ -599,6 +599,13 @@ try {
     ]);
   }
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  // the same table in Markdown, for the README
+  const markdown = [
+    `| ${table[0].join(' | ')} |`,
+    `| ${table[0].map((_, j) => (j >= 2 && j <= 8 ? '---:' : '---')).join(' | ')} |`,
+    ...table.slice(1).map((row) => `| ${row.map((c) => c.replace(/\|/g, '/')).join(' | ')} |`),
+  ].join('\n');
+  fs.writeFileSync(path.join(os.tmpdir(), 'taahil-bench-table.md'), `${markdown}\n`);
   console.log('');
   for (const [i, row] of table.entries()) {
     console.log(row.map((c, j) => (j >= 2 && j <= 8 ? c.padStart(widths[j]) : c.padEnd(widths[j]))).join('  '));
@@ -647,13 +654,16 @@ try {
         targets: rows,
         burst,
         missing,
+        markdown,
         commit: gitHead(),
       },
       null,
       2,
     )}\n`,
   );
-  console.log(`results: ${path.relative(ROOT, outFile)}`);
+  console.log(
+    `results: ${path.relative(ROOT, outFile)} (Markdown table: ${path.join(os.tmpdir(), 'taahil-bench-table.md')})`,
+  );
 } finally {
   stopAll();
   // the app writes its CPU profile when it exits
