@@ -463,6 +463,47 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
       .run();
 
     // ---- organisation extras
+    {
+      // a third council of the "other" kind, with a few members
+      const media = db
+        .insert(s.councils)
+        .values({ nameAr: 'لجنة الإعلام', nameEn: 'Media committee', kind: 'other' })
+        .returning()
+        .get().id;
+      for (const m of memberIds.filter((_, i) => i % 9 === 0))
+        db.insert(s.memberCouncils).values({ memberId: m.id, councilId: media }).run();
+      // Latin spellings (searchable too)
+      for (const [ar, latin] of [
+        ['سلمى الخلف', 'Salma al-Khalaf'],
+        ['ليلى العيسى', 'Layla al-Issa'],
+      ])
+        db.update(s.members)
+          .set({ nameLatin: latin, nameSearch: normalizeArabic(`${ar} ${latin}`) })
+          .where(sql`full_name = ${ar}`)
+          .run();
+      // a district that was merged away: archived, never deleted, its former member kept as inactive
+      const manbij = cities[3];
+      const old = unit(
+        manbij.id,
+        'district',
+        'مجلس ناحية الخفسة (سابقاً)',
+        'Khafsa district council (former)',
+        manbij.path,
+      );
+      db.insert(s.members)
+        .values({
+          fullName: 'عيسى الموسى',
+          nameSearch: normalizeArabic('عيسى الموسى'),
+          unitId: old.id,
+          gender: 'm',
+          birthYear: 1979,
+          phone: '+963955000001',
+          status: 'inactive',
+          notes: 'انتقل إلى مجلس مدينة منبج بعد دمج الناحية.',
+        })
+        .run();
+      db.update(s.units).set({ archivedAt: now }).where(sql`id = ${old.id}`).run();
+    }
     // ---- end organisation extras
 
     // ---- activities extras

@@ -17,8 +17,9 @@ export class CouncilsRepository {
     return this.db
       .select({
         council: councils,
-        members: sql<number>`(select count(*) from ${memberCouncils} mc join ${members} m on m.id = mc.member_id
-                              where mc.council_id = ${councils.id} and m.status = 'active')`,
+        // written out in full: drizzle leaves columns unqualified in a one-table select
+        members: sql<number>`(select count(*) from member_councils mc join members m on m.id = mc.member_id
+                              where mc.council_id = "councils"."id" and m.status = 'active')`,
       })
       .from(councils)
       .where(opts.withArchived ? undefined : isNull(councils.archivedAt))

@@ -6,6 +6,7 @@ import { FormError, forbidden, notFound } from '../core/errors.ts';
 import { normalizePhone } from '../core/phone.ts';
 import { authorize, can, unitScope, type Viewer } from '../core/policy.ts';
 import { UnitsRepository } from '../units/repository.ts';
+import { treeOrder } from '../units/service.ts';
 import {
   type Column,
   type ParsedFile,
@@ -118,9 +119,9 @@ export class MembersService {
   options(viewer: Viewer | null) {
     authorize(viewer, 'members.list');
     const scope = unitScope(viewer);
-    const units = this.units
-      .all({ withArchived: false })
-      .filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p)));
+    const units = treeOrder(
+      this.units.all({ withArchived: false }).filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p))),
+    );
     return { units, councils: this.repo.activeCouncils() };
   }
 

@@ -5,6 +5,28 @@ import { authorize, can, inScope, unitScope, type Viewer } from '../core/policy.
 import { type UnitRow, UnitsRepository } from './repository.ts';
 import type { UnitEdit, UnitForm } from './schemas.ts';
 
+/**
+ * Units in tree order: each unit followed by the units below it, siblings in the order
+ * they were created (a plain path sort would put "/1/11/" before "/1/2/").
+ */
+export function treeOrder<T extends { id: number; parentId: number | null }>(rows: T[]): T[] {
+  const ids = new Set(rows.map((r) => r.id));
+  const children = new Map<number | null, T[]>();
+  for (const r of rows) {
+    const key = r.parentId !== null && ids.has(r.parentId) ? r.parentId : null;
+    children.set(key, [...(children.get(key) ?? []), r]);
+  }
+  const out: T[] = [];
+  const visit = (parent: number | null) => {
+    for (const r of (children.get(parent) ?? []).sort((a, b) => a.id - b.id)) {
+      out.push(r);
+      visit(r.id);
+    }
+  };
+  visit(null);
+  return out;
+}
+
 export interface TreeNode {
   unit: UnitRow;
   depth: number;
@@ -27,7 +49,9 @@ export class UnitsService {
     authorize(viewer, 'units.view');
     const scope = unitScope(viewer);
     const counts = this.repo.subtreeMemberCounts();
-    const rows = this.repo.all(opts).filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p)));
+    const rows = treeOrder(
+      this.repo.all(opts).filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p))),
+    );
     // depth relative to the shallowest unit shown, so a coordinator's subtree starts at the left
     const minDepth = Math.min(...rows.map((u) => u.path.split('/').length), Number.POSITIVE_INFINITY);
     return rows.map((unit) => ({
@@ -60,9 +84,9 @@ export class UnitsService {
   /** Active units a viewer may choose from (e.g. a member's unit), in tree order. */
   options(viewer: Viewer | null): UnitRow[] {
     const scope = unitScope(viewer);
-    return this.repo
-      .all({ withArchived: false })
-      .filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p)));
+    return treeOrder(
+      this.repo.all({ withArchived: false }).filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p))),
+    );
   }
 
   create(viewer: Viewer | null, form: UnitForm): UnitRow {
