@@ -143,7 +143,8 @@ describe('the dashboard panel', () => {
     const viewer = (await t.app.sessions.validate((as.member.cookies.get('taahil_session') ?? '') as string)) ?? null;
     const panels = await t.app.panels.load('dashboard', { viewer, server: t.app } as never, null);
     const mine = panels.find((p) => p.view === 'calendar/dashboard-panel');
-    const topics = (mine?.data.rows as { topic: string }[]).map((r) => r.topic);
+    expect(mine).toBeDefined();
+    const topics = (mine!.data.rows as { topic: string }[]).map((r) => r.topic);
     expect(topics).toContain('غداً');
     expect(topics).not.toContain('بعد شهر');
     const none = await t.app.panels.load('dashboard', { viewer: null, server: t.app } as never, null);
