@@ -66,6 +66,16 @@ describe('unit tree', () => {
     expect(t.db.select().from(s.units).all()).toHaveLength(5);
   });
 
+  it('lists each unit right after its parent, siblings in creation order (not "/1/11/" before "/1/2/")', async () => {
+    for (let i = 0; i < 8; i++) makeUnit(t.db, { parentId: org.units.centre.id, nameAr: `مدينة ${i}` });
+    const late = makeUnit(t.db, { parentId: org.units.raqqa.id, nameAr: 'ناحية متأخرة' });
+    const ids = [...(await office.get('/units')).body.matchAll(/<td class="depth-\d+"><a href="\/units\/(\d+)">/g)].map(
+      (m) => Number(m[1]),
+    );
+    const { centre, raqqa, karama, tabqa, mansoura } = org.units;
+    expect(ids.slice(0, 6)).toEqual([centre.id, raqqa.id, karama.id, late.id, tabqa.id, mansoura.id]);
+  });
+
   it('renames a unit', async () => {
     await office.get(`/units/${org.units.karama.id}`);
     const res = await office.post(`/units/${org.units.karama.id}`, {
