@@ -441,7 +441,11 @@ export const enrolmentEvents = sqliteTable(
     reason: text('reason'),
     at: createdAt(),
   },
-  (t) => [index('enrolment_events_enrolment_idx').on(t.enrolmentId)],
+  (t) => [
+    index('enrolment_events_enrolment_idx').on(t.enrolmentId),
+    // the monthly report counts completions of a month: (to_status, at) range
+    index('enrolment_events_status_at_idx').on(t.toStatus, t.at),
+  ],
 );
 
 export const unitQuotas = sqliteTable(
@@ -549,7 +553,12 @@ export const certificates = sqliteTable(
     revokedBy: integer('revoked_by').references(() => users.id),
     revokeReason: text('revoke_reason'),
   },
-  (t) => [uniqueIndex('certificates_enrolment_idx').on(t.enrolmentId), uniqueIndex('certificates_code_idx').on(t.code)],
+  (t) => [
+    uniqueIndex('certificates_enrolment_idx').on(t.enrolmentId),
+    uniqueIndex('certificates_code_idx').on(t.code),
+    // the monthly report counts certificates issued in a month
+    index('certificates_issued_idx').on(t.issuedAt),
+  ],
 );
 
 // ---------------------------------------------------------------- notifications

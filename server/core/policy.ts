@@ -136,6 +136,9 @@ export const permissions = {
 
   // ---- reports and dashboards
   'reports.view': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
+  /** read the reports of a unit's subtree: the office any unit, a coordinator its own subtree */
+  'reports.viewUnit': (v: Viewer | null, unitPath?: string | null) =>
+    (isOffice(v) || isCoordinator(v)) && inScope(v, unitPath),
   // ---- end reports
 
   // ---- field attendance, follow-up

@@ -1,0 +1,139 @@
+import type { Db } from '../core/db.ts';
+import { likePrefix } from '../reports/repository.ts';
+
+/**
+ * Dashboard queries. Each starts from an index (sessions by time or trainer, activities by
+ * status, enrolments by member) and reaches the rest by key.
+ */
+export const DASH_SQL = {
+  upcomingSessions: `
+    select s.id as id, s.starts_at as startsAt, s.topic as topic, a.id as activityId, a.title as activityTitle,
+      a.kind as kind, u.name_ar as unitAr, u.name_en as unitEn
+    from sessions s
+    cross join activities a on a.id = s.activity_id
+    cross join units u on u.id = a.organising_unit_id
+    where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled' and a.status <> 'draft'
+      and u.path like @path escape '\\'
+    order by s.starts_at
+    limit 200`,
+  nominationsWaiting: `
+    select count(*) as n
+    from activities a
+    cross join enrolments e on e.activity_id = a.id and e.status in ('nominated', 'pending')
+    cross join members m on m.id = e.member_id
+    cross join units u on u.id = m.unit_id
+    where a.status in ('draft', 'open', 'running') and u.path like @path escape '\\'`,
+  certificatesToIssue: `
+    select count(*) as n
+    from activities a
+    cross join enrolments e on e.activity_id = a.id and e.status = 'completed'
+    cross join members m on m.id = e.member_id
+    cross join units u on u.id = m.unit_id
+    where a.status in ('running', 'finished') and u.path like @path escape '\\'
+      and not exists (select 1 from certificates c where c.enrolment_id = e.id)`,
+  trainerSessions: `
+    select s.id as id, s.starts_at as startsAt, s.ends_at as endsAt, s.topic as topic, s.place as place,
+      a.id as activityId, a.title as activityTitle,
+      (select count(*) from attendance at where at.session_id = s.id) as marked,
+      (select count(*) from enrolments e where e.activity_id = s.activity_id
+        and e.status in ('approved', 'completed', 'not_completed')) as enrolled
+    from sessions s cross join activities a on a.id = s.activity_id
+    where s.trainer_user_id = @trainer and s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
+    order by s.starts_at`,
+  memberNextSessions: `
+    select s.id as id, s.starts_at as startsAt, s.place as place, s.topic as topic, a.id as activityId, a.title as activityTitle
+    from enrolments e
+    cross join sessions s on s.activity_id = e.activity_id
+    cross join activities a on a.id = e.activity_id
+    where e.member_id = @member and e.status = 'approved' and s.starts_at >= @now and s.status <> 'cancelled'
+      and a.status in ('open', 'running')
+    order by s.starts_at
+    limit 5`,
+  memberEnrolments: `
+    select e.id as enrolmentId, e.activity_id as activityId, e.member_id as memberId,
+      e.assessment_score as assessmentScore, m.full_name as fullName, m.unit_id as unitId, a.title as activityTitle
+    from enrolments e
+    cross join activities a on a.id = e.activity_id
+    cross join members m on m.id = e.member_id
+    where e.member_id = @member and e.status = 'approved' and a.status = 'running'`,
+  memberCertificates: `
+    select c.id as id, c.code as code, c.issued_at as issuedAt, a.title as activityTitle
+    from enrolments e
+    cross join certificates c on c.enrolment_id = e.id
+    cross join activities a on a.id = e.activity_id
+    where e.member_id = @member and c.revoked_at is null
+    order by c.issued_at desc`,
+} as const;
+
+export class DashboardRepository {
+  constructor(private db: Db) {}
+
+  private all<T>(sql: string, params: Record<string, unknown>): T[] {
+    return this.db.$client.prepare(sql).all(params) as T[];
+  }
+
+  upcomingSessions(path: string, from: number, to: number) {
+    return this.all<{
+      id: number;
+      startsAt: number;
+      topic: string | null;
+      activityId: number;
+      activityTitle: string;
+      kind: string;
+      unitAr: string;
+      unitEn: string | null;
+    }>(DASH_SQL.upcomingSessions, { path: likePrefix(path), from, to });
+  }
+
+  nominationsWaiting(path: string): number {
+    return (this.db.$client.prepare(DASH_SQL.nominationsWaiting).get({ path: likePrefix(path) }) as { n: number }).n;
+  }
+
+  certificatesToIssue(path: string): number {
+    return (this.db.$client.prepare(DASH_SQL.certificatesToIssue).get({ path: likePrefix(path) }) as { n: number }).n;
+  }
+
+  trainerSessions(trainer: number, from: number, to: number) {
+    return this.all<{
+      id: number;
+      startsAt: number;
+      endsAt: number;
+      topic: string | null;
+      place: string | null;
+      activityId: number;
+      activityTitle: string;
+      marked: number;
+      enrolled: number;
+    }>(DASH_SQL.trainerSessions, { trainer, from, to });
+  }
+
+  memberNextSessions(member: number, now: number) {
+    return this.all<{
+      id: number;
+      startsAt: number;
+      place: string | null;
+      topic: string | null;
+      activityId: number;
+      activityTitle: string;
+    }>(DASH_SQL.memberNextSessions, { member, now });
+  }
+
+  memberEnrolments(member: number) {
+    return this.all<{
+      enrolmentId: number;
+      activityId: number;
+      memberId: number;
+      assessmentScore: number | null;
+      fullName: string;
+      unitId: number;
+      activityTitle: string;
+    }>(DASH_SQL.memberEnrolments, { member });
+  }
+
+  memberCertificates(member: number) {
+    return this.all<{ id: number; code: string; issuedAt: number; activityTitle: string }>(
+      DASH_SQL.memberCertificates,
+      { member },
+    );
+  }
+}
