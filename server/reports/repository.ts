@@ -137,7 +137,7 @@ export const SQL = {
     where a.status <> 'draft' and a.status <> 'cancelled' and u.path like @path escape '\\'
       and not exists (
         select 1 from sessions s2 cross join attendance at2 on at2.session_id = s2.id and at2.member_id = e.member_id
-        where s2.activity_id = e.activity_id and at2.status in ('present', 'late'))
+        where s2.activity_id = e.activity_id and s2.status <> 'cancelled' and at2.status in ('present', 'late'))
     order by a.title, m.full_name
     limit 5000`,
 } as const;
