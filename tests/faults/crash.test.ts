@@ -96,7 +96,7 @@ function slowPost(base: string, client: HttpClient, pathname: string, form: Reco
       {
         host: u.hostname,
         port: u.port,
-        path: u.pathname,
+        path: u.pathname + u.search,
         method: 'POST',
         headers: {
           accept: 'text/html',
@@ -153,9 +153,17 @@ describe('SIGTERM during load', () => {
 
     // three writes whose bodies are still on their way when the signal comes
     const inflight = [1, 2, 3].map((k) =>
-      slowPost(server.url, office, '/admin/users', { username: `inflight-${k}`, displayName: `أثناء الإغلاق ${k}` }),
+      slowPost(server.url, office, `/admin/users?inflight=${k}`, {
+        username: `inflight-${k}`,
+        displayName: `أثناء الإغلاق ${k}`,
+      }),
     );
-    await new Promise((r) => setTimeout(r, 300));
+    // in flight = the server has read their headers (it logs "incoming request" then waits for the body)
+    const arrived = () =>
+      server.logs().filter((l) => l.msg === 'incoming request' && /inflight=/.test(String((l.req as any)?.url))).length;
+    const deadline = Date.now() + 15_000;
+    while (arrived() < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(arrived()).toBe(3);
     server.proc.kill('SIGTERM');
     await new Promise((r) => setTimeout(r, 300));
     expect(server.proc.exitCode).toBeNull(); // still waiting for them
