@@ -21,7 +21,7 @@ async function start(db: string, env?: Record<string, string>) {
 const errorLines = (s: RunningServer) => s.logs().filter((l) => l.level >= 50);
 
 describe('SIGKILL during a stream of writes', () => {
-  it('keeps every acknowledged write and an intact database', async () => {
+  it('keeps every acknowledged write and an intact database', { timeout: 180_000 }, async () => {
     const db = path.join(tempDir('kill'), 'taahil.sqlite');
     const server = await start(db);
     const office = new HttpClient(server.url);
@@ -123,7 +123,7 @@ function slowPost(base: string, client: HttpClient, pathname: string, form: Reco
 }
 
 describe('SIGTERM during load', () => {
-  it('finishes the requests in flight, then exits 0', async () => {
+  it('finishes the requests in flight, then exits 0', { timeout: 180_000 }, async () => {
     const db = path.join(tempDir('term'), 'taahil.sqlite');
     const server = await start(db);
     const office = new HttpClient(server.url);

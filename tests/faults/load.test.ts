@@ -96,5 +96,5 @@ it(
     expect(created.n).toBeGreaterThanOrEqual(n - 8);
     expect(created.n).toBeLessThanOrEqual(n);
   },
-  (SECONDS + 60) * 1000,
+  (SECONDS + 180) * 1000,
 );

@@ -72,7 +72,7 @@ export async function startServer(opts: { db: string; env?: Record<string, strin
   proc.stderr!.on('data', onData);
   const url = `http://127.0.0.1:${port}`;
   // ready when /healthz answers
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null)
       throw new Error(`server exited before listening:\n${lines.join('\n')}`);
