@@ -3,6 +3,7 @@ import {
   type AttendanceStatus,
   activities,
   attendance,
+  certificates,
   type EnrolmentStatus,
   enrolmentEvents,
   enrolments,
@@ -94,6 +95,17 @@ export class CompletionRepository {
       .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
       .where(and(eq(attendance.memberId, memberId), inArray(sessions.activityId, activityIds)))
       .all();
+  }
+
+  /** Certificates of an activity's enrolments: enrolment id → certificate (one query). */
+  certificatesOf(activityId: number) {
+    const rows = this.db
+      .select({ enrolmentId: certificates.enrolmentId, id: certificates.id, revokedAt: certificates.revokedAt })
+      .from(certificates)
+      .innerJoin(enrolments, eq(enrolments.id, certificates.enrolmentId))
+      .where(eq(enrolments.activityId, activityId))
+      .all();
+    return new Map(rows.map((r) => [r.enrolmentId, r]));
   }
 
   isTrainerOf(activityId: number, userId: number): boolean {

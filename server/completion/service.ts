@@ -65,6 +65,8 @@ export interface ProgressRow {
   overridden: boolean;
   score: number | null;
   progress: Progress;
+  certificateId: number | null;
+  certificateRevoked: boolean;
 }
 
 /** Live progress, the decision when an activity finishes, assessment scores, overrides, eligibility. */
@@ -109,6 +111,7 @@ export class CompletionService {
     if (scope === 'own' && enrols.length === 0 && !opts.quiet) throw forbidden();
     const sessionRows = this.repo.sessionsOf([activityId]);
     const marks = marksByMember(enrols.length ? this.repo.attendanceOf(activityId, own) : []);
+    const certs = enrols.some((e) => e.status === 'completed') ? this.repo.certificatesOf(activityId) : new Map();
     const now = new Date();
     const rows: ProgressRow[] = enrols.map((e) => ({
       enrolmentId: e.id,
@@ -120,6 +123,8 @@ export class CompletionService {
       overridden: e.completionOverridden,
       score: e.assessmentScore,
       progress: progressOf(activity, sessionRows, marks.get(e.memberId) ?? new Map(), e.assessmentScore, now),
+      certificateId: certs.get(e.id)?.id ?? null,
+      certificateRevoked: !!certs.get(e.id)?.revokedAt,
     }));
     const summary = { on_track: 0, at_risk: 0, cannot_qualify: 0, completed: 0, not_completed: 0 };
     for (const r of rows) {

@@ -87,6 +87,8 @@ describe('the printable certificate', () => {
     const { e } = finishedCourse();
     await c.office.post(`/enrolments/${e.id}/certificate`);
     const cert = certificateOf(t.db, e.id)!;
+    const progress = await c.member.get(`/activities/${e.activityId}/completion`);
+    expect(progress.body).toContain(`href="/certificates/${cert.id}"`);
     const res = await c.member.get(`/certificates/${cert.id}`);
     expect(res.status).toBe(200);
     const text = textOf(res.body);

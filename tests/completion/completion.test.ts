@@ -169,6 +169,19 @@ describe('finishing an activity decides every result', () => {
     expect(text).toContain('لم يُتمّ');
   });
 
+  it('decides when the office finishes the activity on its page, and the page shows the results', async () => {
+    const { a, sessions, e } = course({}, 2, 2);
+    mark(t.db, sessions, org.member.id, ['present', 'present']);
+    const page = await c.office.get(`/activities/${a.id}`);
+    expect(textOf(page.body)).toContain('على المسار');
+    const res = await c.office.post(`/activities/${a.id}/status`, { to: 'finished' });
+    expect(res.status).toBe(303);
+    expect(enrolmentOf(t.db, e.id).status).toBe('completed');
+    const after = textOf((await c.office.get(`/activities/${a.id}`)).body);
+    expect(after).toContain('التقدم وإتمام النشاط');
+    expect(after).toContain('أتمّ');
+  });
+
   it('decides again when attendance of a finished activity is corrected', async () => {
     const { a, sessions, e } = course({}, 2, 2);
     mark(t.db, sessions, org.member.id, ['present', 'absent']);
