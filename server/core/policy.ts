@@ -104,6 +104,36 @@ export const permissions = {
   // ---- end activities
 
   // ---- enrolment: enrolments, nominations, notifications
+  /** enrol oneself (needs a login linked to a member) */
+  'enrolments.self': (v: Viewer | null) => isMember(v),
+  /** decide nominations and enrolments (approve, reject, waitlist, over-capacity override) */
+  'enrolments.decide': (v: Viewer | null) => isOffice(v),
+  /** nominate a member of the given unit (coordinators: only inside their subtree) */
+  'enrolments.nominateIn': (v: Viewer | null, memberUnitPath?: string | null) =>
+    isOffice(v) || (isCoordinator(v) && inScope(v, memberUnitPath)),
+  /** open the nomination page of an activity */
+  'enrolments.nominate': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
+  /** the review queue (office) or one's own nominations (coordinator) */
+  'enrolments.queue': (v: Viewer | null) => isOffice(v) || isCoordinator(v),
+  /** an activity's roster: the office, a coordinator over its organising unit, its trainers */
+  'enrolments.roster': (v: Viewer | null, organisingUnitPath?: string | null, trainsIt?: boolean) =>
+    isOffice(v) || (isCoordinator(v) && inScope(v, organisingUnitPath)) || (isTrainer(v) && !!trainsIt),
+  /** one enrolment and its history: the member, the nominating coordinator, coordinators over the member, the office */
+  'enrolments.view': (
+    v: Viewer | null,
+    e?: {
+      memberId: number;
+      nominatedByUserId: number | null;
+      memberUnitPath: string;
+      nominatedByUnitPath: string | null;
+    },
+  ) =>
+    !!v &&
+    !!e &&
+    (isOffice(v) ||
+      v.memberId === e.memberId ||
+      v.userId === e.nominatedByUserId ||
+      (isCoordinator(v) && (inScope(v, e.memberUnitPath) || inScope(v, e.nominatedByUnitPath)))),
   // ---- end enrolment
 
   // ---- attendance

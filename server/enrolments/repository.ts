@@ -1,0 +1,508 @@
+import { and, asc, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
+import {
+  activities,
+  activityCouncils,
+  type EnrolmentStatus,
+  enrolmentEvents,
+  enrolments,
+  memberCouncils,
+  members,
+  phases,
+  sessions,
+  units,
+  users,
+} from '../../db/schema.ts';
+import { escapeLike } from '../core/arabic.ts';
+import type { Db } from '../core/db.ts';
+
+/** statuses that hold a seat */
+export const SEATED: EnrolmentStatus[] = ['approved', 'completed', 'not_completed'];
+/** statuses waiting for the office */
+export const AWAITING: EnrolmentStatus[] = ['nominated', 'pending'];
+
+const nominatingUnit = alias(units, 'nominating_unit');
+const nominator = alias(users, 'nominator');
+
+export type EnrolmentRow = typeof enrolments.$inferSelect;
+
+/** The only place enrolment data touches Drizzle. */
+export class EnrolmentRepository {
+  constructor(private db: Db) {}
+
+  // ------------------------------------------------------------ activities
+
+  activity(id: number) {
+    return this.db
+      .select({
+        a: activities,
+        organisingUnitPath: units.path,
+        organisingUnitName: units.nameAr,
+      })
+      .from(activities)
+      .innerJoin(units, eq(units.id, activities.organisingUnitId))
+      .where(eq(activities.id, id))
+      .get();
+  }
+
+  unitPath(id: number | null): string | null {
+    if (!id) return null;
+    return this.db.select({ path: units.path }).from(units).where(eq(units.id, id)).get()?.path ?? null;
+  }
+
+  councilIdsOfActivity(activityId: number): number[] {
+    return this.db
+      .select({ id: activityCouncils.councilId })
+      .from(activityCouncils)
+      .where(eq(activityCouncils.activityId, activityId))
+      .all()
+      .map((r) => r.id);
+  }
+
+  /** does the user teach at least one session of the activity */
+  trains(activityId: number, userId: number): boolean {
+    return !!this.db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(and(eq(sessions.activityId, activityId), eq(sessions.trainerUserId, userId)))
+      .limit(1)
+      .get();
+  }
+
+  /** activities members can currently enrol in themselves (few rows: open ones only) */
+  selfEnrolCandidates(now: Date) {
+    return this.db
+      .select({ a: activities, unitPath: units.path })
+      .from(activities)
+      .leftJoin(units, eq(units.id, activities.audienceUnitId))
+      .where(
+        and(
+          inArray(activities.status, ['open', 'running']),
+          eq(activities.selfEnrol, true),
+          sql`(${activities.enrolOpensAt} is null or ${activities.enrolOpensAt} <= ${now.getTime()})`,
+          sql`(${activities.enrolClosesAt} is null or ${activities.enrolClosesAt} > ${now.getTime()})`,
+        ),
+      )
+      .orderBy(asc(activities.enrolClosesAt), asc(activities.id))
+      .limit(200)
+      .all();
+  }
+
+  councilIdsOfActivities(ids: number[]): Map<number, number[]> {
+    const map = new Map<number, number[]>();
+    if (!ids.length) return map;
+    for (const r of this.db.select().from(activityCouncils).where(inArray(activityCouncils.activityId, ids)).all()) {
+      map.set(r.activityId, [...(map.get(r.activityId) ?? []), r.councilId]);
+    }
+    return map;
+  }
+
+  /** activities that can be filtered on in the queue (not finished or cancelled) */
+  activityOptions() {
+    return this.db
+      .select({ id: activities.id, title: activities.title })
+      .from(activities)
+      .where(inArray(activities.status, ['draft', 'open', 'running']))
+      .orderBy(desc(activities.id))
+      .limit(500)
+      .all();
+  }
+
+  unitOptions(scope: 'all' | string[]) {
+    const where =
+      scope === 'all'
+        ? undefined
+        : scope.length
+          ? sql`(${sql.join(
+              scope.map((p) => sql`${units.path} like ${`${escapeLike(p)}%`} escape '\\'`),
+              sql` or `,
+            )})`
+          : sql`0`;
+    return this.db
+      .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
+      .from(units)
+      .where(and(sql`${units.archivedAt} is null`, where))
+      .orderBy(asc(units.path))
+      .all();
+  }
+
+  // ------------------------------------------------------------ members
+
+  member(id: number) {
+    return this.db
+      .select({ m: members, unitPath: units.path, unitName: units.nameAr })
+      .from(members)
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(eq(members.id, id))
+      .get();
+  }
+
+  membersWithUnits(ids: number[]) {
+    if (!ids.length) return [];
+    return this.db
+      .select({ m: members, unitPath: units.path, unitName: units.nameAr })
+      .from(members)
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(inArray(members.id, ids))
+      .all();
+  }
+
+  councilIdsOfMembers(ids: number[]): Map<number, number[]> {
+    const map = new Map<number, number[]>();
+    if (!ids.length) return map;
+    for (const r of this.db.select().from(memberCouncils).where(inArray(memberCouncils.memberId, ids)).all()) {
+      map.set(r.memberId, [...(map.get(r.memberId) ?? []), r.councilId]);
+    }
+    return map;
+  }
+
+  /** the login linked to each member (for notifications) */
+  userIdsOfMembers(memberIds: number[]): Map<number, number> {
+    const map = new Map<number, number>();
+    if (!memberIds.length) return map;
+    for (const r of this.db
+      .select({ id: users.id, memberId: users.memberId })
+      .from(users)
+      .where(inArray(users.memberId, memberIds))
+      .all())
+      if (r.memberId) map.set(r.memberId, r.id);
+    return map;
+  }
+
+  /** members of the given subtrees whose normalised name contains q (active only), paged */
+  searchMembers(opts: { scope: 'all' | string[]; q: string; activityId: number; limit: number; offset: number }) {
+    const conds: SQL[] = [eq(members.status, 'active')];
+    if (opts.scope !== 'all') {
+      if (!opts.scope.length) return { rows: [], total: 0 };
+      conds.push(
+        sql`(${sql.join(
+          opts.scope.map((p) => sql`${units.path} like ${`${escapeLike(p)}%`} escape '\\'`),
+          sql` or `,
+        )})`,
+      );
+    }
+    if (opts.q) conds.push(sql`${members.nameSearch} like ${`%${escapeLike(opts.q)}%`} escape '\\'`);
+    const where = and(...conds);
+    const rows = this.db
+      .select({
+        id: members.id,
+        fullName: members.fullName,
+        unitId: members.unitId,
+        unitName: units.nameAr,
+        unitPath: units.path,
+        isExecutive: members.isExecutive,
+        enrolmentId: enrolments.id,
+        enrolmentStatus: enrolments.status,
+      })
+      .from(members)
+      .innerJoin(units, eq(units.id, members.unitId))
+      .leftJoin(enrolments, and(eq(enrolments.memberId, members.id), eq(enrolments.activityId, opts.activityId)))
+      .where(where)
+      .orderBy(asc(members.nameSearch), asc(members.id))
+      .limit(opts.limit)
+      .offset(opts.offset)
+      .all();
+    const total = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(members)
+      .innerJoin(units, eq(units.id, members.unitId))
+      .where(where)
+      .get()!.n;
+    return { rows, total };
+  }
+
+  // ------------------------------------------------------------ prerequisites
+
+  phase(id: number) {
+    return this.db.select().from(phases).where(eq(phases.id, id)).get();
+  }
+
+  previousPhase(programmeId: number, position: number) {
+    return this.db
+      .select()
+      .from(phases)
+      .where(and(eq(phases.programmeId, programmeId), sql`${phases.position} < ${position}`))
+      .orderBy(desc(phases.position))
+      .limit(1)
+      .get();
+  }
+
+  /** members (of the given ones) with a completed enrolment in an activity of the phase */
+  completedPhase(memberIds: number[], phaseId: number): Set<number> {
+    if (!memberIds.length) return new Set();
+    const rows = this.db
+      .select({ memberId: enrolments.memberId })
+      .from(enrolments)
+      .innerJoin(activities, eq(activities.id, enrolments.activityId))
+      .where(
+        and(
+          inArray(enrolments.memberId, memberIds),
+          eq(enrolments.status, 'completed'),
+          eq(activities.phaseId, phaseId),
+        ),
+      )
+      .all();
+    return new Set(rows.map((r) => r.memberId));
+  }
+
+  // ------------------------------------------------------------ enrolments
+
+  find(id: number) {
+    return this.db.select().from(enrolments).where(eq(enrolments.id, id)).get();
+  }
+
+  findMany(ids: number[]) {
+    if (!ids.length) return [];
+    return this.db.select().from(enrolments).where(inArray(enrolments.id, ids)).all();
+  }
+
+  byActivityMember(activityId: number, memberId: number) {
+    return this.db
+      .select()
+      .from(enrolments)
+      .where(and(eq(enrolments.activityId, activityId), eq(enrolments.memberId, memberId)))
+      .get();
+  }
+
+  byActivityMembers(activityId: number, memberIds: number[]) {
+    if (!memberIds.length) return [];
+    return this.db
+      .select()
+      .from(enrolments)
+      .where(and(eq(enrolments.activityId, activityId), inArray(enrolments.memberId, memberIds)))
+      .all();
+  }
+
+  seatsTaken(activityId: number): number {
+    return this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(enrolments)
+      .where(and(eq(enrolments.activityId, activityId), inArray(enrolments.status, SEATED)))
+      .get()!.n;
+  }
+
+  nextWaitlistSeq(activityId: number): number {
+    return (
+      this.db
+        .select({ n: sql<number>`coalesce(max(${enrolments.waitlistSeq}), 0)` })
+        .from(enrolments)
+        .where(eq(enrolments.activityId, activityId))
+        .get()!.n + 1
+    );
+  }
+
+  firstWaitlisted(activityId: number) {
+    return this.db
+      .select()
+      .from(enrolments)
+      .where(and(eq(enrolments.activityId, activityId), eq(enrolments.status, 'waitlisted')))
+      .orderBy(asc(enrolments.waitlistSeq), asc(enrolments.id))
+      .limit(1)
+      .get();
+  }
+
+  /** position on the waiting list (1 = next) */
+  waitlistPosition(e: EnrolmentRow): number | null {
+    if (e.status !== 'waitlisted' || e.waitlistSeq === null) return null;
+    return (
+      this.db
+        .select({ n: sql<number>`count(*)` })
+        .from(enrolments)
+        .where(
+          and(
+            eq(enrolments.activityId, e.activityId),
+            eq(enrolments.status, 'waitlisted'),
+            sql`${enrolments.waitlistSeq} < ${e.waitlistSeq}`,
+          ),
+        )
+        .get()!.n + 1
+    );
+  }
+
+  counts(activityId: number): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.db
+      .select({ status: enrolments.status, n: sql<number>`count(*)` })
+      .from(enrolments)
+      .where(eq(enrolments.activityId, activityId))
+      .groupBy(enrolments.status)
+      .all())
+      out[r.status] = r.n;
+    return out;
+  }
+
+  insert(v: typeof enrolments.$inferInsert): EnrolmentRow {
+    return this.db
+      .insert(enrolments)
+      .values({ ...v, createdAt: new Date() })
+      .returning()
+      .get();
+  }
+
+  update(id: number, v: Partial<typeof enrolments.$inferInsert>): void {
+    this.db
+      .update(enrolments)
+      .set({ ...v, updatedAt: new Date() })
+      .where(eq(enrolments.id, id))
+      .run();
+  }
+
+  insertEvent(v: typeof enrolmentEvents.$inferInsert): void {
+    this.db
+      .insert(enrolmentEvents)
+      .values({ ...v, at: new Date() })
+      .run();
+  }
+
+  history(enrolmentId: number) {
+    return this.db
+      .select({
+        id: enrolmentEvents.id,
+        fromStatus: enrolmentEvents.fromStatus,
+        toStatus: enrolmentEvents.toStatus,
+        reason: enrolmentEvents.reason,
+        at: enrolmentEvents.at,
+        byName: users.displayName,
+      })
+      .from(enrolmentEvents)
+      .leftJoin(users, eq(users.id, enrolmentEvents.byUserId))
+      .where(eq(enrolmentEvents.enrolmentId, enrolmentId))
+      .orderBy(asc(enrolmentEvents.at), asc(enrolmentEvents.id))
+      .all();
+  }
+
+  /** one enrolment with everything its page shows */
+  detail(id: number) {
+    return this.db
+      .select({
+        e: enrolments,
+        memberName: members.fullName,
+        memberUnitPath: units.path,
+        memberUnitName: units.nameAr,
+        activityTitle: activities.title,
+        activityStatus: activities.status,
+        capacity: activities.capacity,
+        withdrawCutoffAt: activities.withdrawCutoffAt,
+        nominatingUnitName: nominatingUnit.nameAr,
+        nominatingUnitPath: nominatingUnit.path,
+        nominatorName: nominator.displayName,
+      })
+      .from(enrolments)
+      .innerJoin(members, eq(members.id, enrolments.memberId))
+      .innerJoin(units, eq(units.id, members.unitId))
+      .innerJoin(activities, eq(activities.id, enrolments.activityId))
+      .leftJoin(nominatingUnit, eq(nominatingUnit.id, enrolments.nominatedByUnitId))
+      .leftJoin(nominator, eq(nominator.id, enrolments.nominatedByUserId))
+      .where(eq(enrolments.id, id))
+      .get();
+  }
+
+  /**
+   * The queue and nomination lists: enrolments joined with member, unit, activity and
+   * nominator, filtered; `nominatedIn` limits to nominations by units of these subtrees.
+   */
+  list(opts: {
+    activityId?: number | null;
+    unitPath?: string | null;
+    statuses?: EnrolmentStatus[];
+    nominatedIn?: string[];
+    nominatedByUserId?: number;
+    memberId?: number;
+    limit: number;
+    offset: number;
+    order?: 'queue' | 'roster' | 'recent';
+  }) {
+    const conds: SQL[] = [];
+    if (opts.activityId) conds.push(eq(enrolments.activityId, opts.activityId));
+    if (opts.unitPath) conds.push(sql`${units.path} like ${`${escapeLike(opts.unitPath)}%`} escape '\\'`);
+    if (opts.statuses?.length) conds.push(inArray(enrolments.status, opts.statuses));
+    if (opts.memberId) conds.push(eq(enrolments.memberId, opts.memberId));
+    if (opts.nominatedIn) {
+      const own = opts.nominatedByUserId ? [sql`${enrolments.nominatedByUserId} = ${opts.nominatedByUserId}`] : [];
+      const byUnit = opts.nominatedIn.map((p) => sql`${nominatingUnit.path} like ${`${escapeLike(p)}%`} escape '\\'`);
+      const any = [...own, ...byUnit];
+      conds.push(any.length ? sql`(${sql.join(any, sql` or `)})` : sql`0`);
+    }
+    const where = conds.length ? and(...conds) : undefined;
+    const order =
+      opts.order === 'roster'
+        ? [
+            sql`case ${enrolments.status} when 'approved' then 0 when 'completed' then 1 when 'not_completed' then 2 when 'waitlisted' then 3 when 'pending' then 4 when 'nominated' then 5 else 6 end`,
+            asc(enrolments.waitlistSeq),
+            asc(members.nameSearch),
+          ]
+        : opts.order === 'recent'
+          ? [desc(enrolments.id)]
+          : [asc(enrolments.id)];
+    const rows = this.db
+      .select({
+        id: enrolments.id,
+        activityId: enrolments.activityId,
+        memberId: enrolments.memberId,
+        source: enrolments.source,
+        status: enrolments.status,
+        note: enrolments.note,
+        waitlistSeq: enrolments.waitlistSeq,
+        overCapacity: enrolments.overCapacity,
+        createdAt: enrolments.createdAt,
+        updatedAt: enrolments.updatedAt,
+        memberName: members.fullName,
+        memberPhone: members.phone,
+        memberUnitName: units.nameAr,
+        activityTitle: activities.title,
+        nominatingUnitName: nominatingUnit.nameAr,
+        nominatorName: nominator.displayName,
+      })
+      .from(enrolments)
+      .innerJoin(members, eq(members.id, enrolments.memberId))
+      .innerJoin(units, eq(units.id, members.unitId))
+      .innerJoin(activities, eq(activities.id, enrolments.activityId))
+      .leftJoin(nominatingUnit, eq(nominatingUnit.id, enrolments.nominatedByUnitId))
+      .leftJoin(nominator, eq(nominator.id, enrolments.nominatedByUserId))
+      .where(where)
+      .orderBy(...order)
+      .limit(opts.limit)
+      .offset(opts.offset)
+      .all();
+    const total = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(enrolments)
+      .innerJoin(members, eq(members.id, enrolments.memberId))
+      .innerJoin(units, eq(units.id, members.unitId))
+      .leftJoin(nominatingUnit, eq(nominatingUnit.id, enrolments.nominatedByUnitId))
+      .where(where)
+      .get()!.n;
+    return { rows, total };
+  }
+
+  /** scheduled sessions of an activity, in time order */
+  sessionsOf(activityId: number) {
+    return this.db
+      .select({ id: sessions.id, startsAt: sessions.startsAt, topic: sessions.topic })
+      .from(sessions)
+      .where(and(eq(sessions.activityId, activityId), eq(sessions.status, 'scheduled')))
+      .orderBy(asc(sessions.startsAt))
+      .all();
+  }
+
+  /** a member's enrolments, newest first */
+  ofMember(memberId: number) {
+    return this.db
+      .select({
+        id: enrolments.id,
+        activityId: enrolments.activityId,
+        status: enrolments.status,
+        source: enrolments.source,
+        createdAt: enrolments.createdAt,
+        activityTitle: activities.title,
+        activityStatus: activities.status,
+        withdrawCutoffAt: activities.withdrawCutoffAt,
+      })
+      .from(enrolments)
+      .innerJoin(activities, eq(activities.id, enrolments.activityId))
+      .where(eq(enrolments.memberId, memberId))
+      .orderBy(desc(enrolments.id))
+      .limit(200)
+      .all();
+  }
+}
