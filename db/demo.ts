@@ -569,6 +569,125 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
     // ---- end activities extras
 
     // ---- enrolment extras
+    {
+      // status history lines, dated; the demo writes rows directly (no notifications to the past)
+      const enrolWith = (
+        activityId: number,
+        memberId: number,
+        steps: { to: s.EnrolmentStatus; by: number | null; reason?: string; daysAgo: number }[],
+        extra: Partial<typeof s.enrolments.$inferInsert> = {},
+      ) => {
+        const last = steps[steps.length - 1];
+        const id = db
+          .insert(s.enrolments)
+          .values({ activityId, memberId, source: 'self', status: last.to, ...extra })
+          .returning()
+          .get().id;
+        let from: s.EnrolmentStatus | null = null;
+        for (const st of steps) {
+          db.insert(s.enrolmentEvents)
+            .values({
+              enrolmentId: id,
+              fromStatus: from,
+              toStatus: st.to,
+              byUserId: st.by,
+              reason: st.reason ?? null,
+              at: new Date(now.getTime() - st.daysAgo * 86_400_000),
+            })
+            .run();
+          from = st.to;
+        }
+        return id;
+      };
+      const coordinatorUser = db
+        .select({ id: s.users.id })
+        .from(s.users)
+        .where(sql`username = 'coordinator'`)
+        .get()!.id;
+      const memberUser = db.select({ id: s.users.id }).from(s.users).where(sql`username = 'member'`).get()!.id;
+      // the Raqqa seminar approves self-enrolments automatically: a dozen members already in
+      const raqqaPaths = [raqqa.id, ...raqqa.districts.map((d) => d.id)];
+      const raqqaMembers = memberIds.filter((m) => raqqaPaths.includes(m.unitId) && m.id !== memberSelf);
+      for (const m of raqqaMembers.slice(0, 12))
+        enrolWith(seminar, m.id, [{ to: 'approved', by: null, reason: 'enrolments.history.autoApproved', daysAgo: 3 }]);
+      // the second course: nominations only, 20 seats; Raqqa's executive body has nominated five,
+      // the office has decided two of them
+      const course2 = db
+        .insert(s.activities)
+        .values({
+          kind: 'course',
+          title: 'الدورة التدريبية الثانية: العمل التنظيمي',
+          seriesNumber: 2,
+          programmeId: programme,
+          phaseId: phase1,
+          organisingUnitId: centre.id,
+          audienceKind: 'everyone',
+          location: 'المركز العام — قاعة التدريب',
+          capacity: 20,
+          selfEnrol: false,
+          enrolOpensAt: startOfDay(today, tz, -5),
+          enrolClosesAt: startOfDay(today, tz, 10),
+          withdrawCutoffAt: startOfDay(today, tz, 12),
+          status: 'open',
+          createdBy: office,
+        })
+        .returning()
+        .get().id;
+      const nominees = raqqaMembers.filter((m) => m.isExecutive).slice(0, 5);
+      const nomineeEnrolments: number[] = [];
+      nominees.forEach((m, i) => {
+        const nominated = { to: 'nominated' as const, by: coordinatorUser, daysAgo: 4 - i * 0.2 };
+        const steps =
+          i === 0
+            ? [nominated, { to: 'approved' as const, by: office, daysAgo: 2 }]
+            : i === 1
+              ? [
+                  nominated,
+                  { to: 'rejected' as const, by: office, reason: 'شارك في دورة مماثلة هذا العام', daysAgo: 2 },
+                ]
+              : [nominated];
+        const e = enrolWith(course2, m.id, steps, {
+          source: 'nomination',
+          nominatedByUnitId: m.unitId === raqqa.id ? raqqa.id : m.unitId,
+          nominatedByUserId: coordinatorUser,
+          note: i % 2 === 0 ? 'عضو في الهيئة التنفيذية منذ سنتين' : null,
+        });
+        nomineeEnrolments.push(e);
+      });
+      const rejectedName = db
+        .select({ n: s.members.fullName })
+        .from(s.members)
+        .where(sql`id = ${nominees[1].id}`)
+        .get()!.n;
+      // the member herself is nominated too, awaiting the office
+      const own = enrolWith(course2, memberSelf, [{ to: 'nominated', by: coordinatorUser, daysAgo: 1 }], {
+        source: 'nomination',
+        nominatedByUnitId: raqqa.districts[0].id,
+        nominatedByUserId: coordinatorUser,
+      });
+      db.insert(s.notifications)
+        .values([
+          {
+            userId: memberUser,
+            kind: 'enrolment.nominated',
+            params: JSON.stringify({ activity: 'الدورة التدريبية الثانية: العمل التنظيمي', reason: '' }),
+            link: `/enrolments/${own}`,
+            createdAt: new Date(now.getTime() - 86_400_000),
+          },
+          {
+            userId: coordinatorUser,
+            kind: 'nomination.rejected',
+            params: JSON.stringify({
+              activity: 'الدورة التدريبية الثانية: العمل التنظيمي',
+              member: rejectedName,
+              reason: 'شارك في دورة مماثلة هذا العام',
+            }),
+            link: `/enrolments/${nomineeEnrolments[1]}`,
+            createdAt: new Date(now.getTime() - 2 * 86_400_000),
+          },
+        ])
+        .run();
+    }
     // ---- end enrolment extras
 
     // ---- attendance extras
