@@ -592,6 +592,9 @@ export class EnrolmentService {
     let enrolProblem: string | null = null;
     if (viewer.memberId && (!own || own.status === 'withdrawn'))
       enrolProblem = this.selfEnrolProblem(a, viewer.memberId, now);
+    const canRoster = this.canSeeRoster(viewer, act);
+    // nothing to show to someone who can neither enrol, nominate, decide nor see the roster
+    if (!viewer.memberId && !isOffice(viewer) && !isCoordinator(viewer) && !canRoster) return null;
     const counts = this.repo.counts(activityId);
     return {
       activity: a,
@@ -608,7 +611,7 @@ export class EnrolmentService {
         !['finished', 'cancelled'].includes(a.status) &&
         !(a.withdrawCutoffAt && now >= a.withdrawCutoffAt),
       canNominate: (isOffice(viewer) || isCoordinator(viewer)) && !['finished', 'cancelled'].includes(a.status),
-      canRoster: this.canSeeRoster(viewer, act),
+      canRoster,
       isOffice: isOffice(viewer),
     };
   }
