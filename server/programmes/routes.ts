@@ -3,7 +3,7 @@ import { FormError } from '../core/errors.ts';
 import type { Feature } from '../core/features.ts';
 import { parseForm } from '../core/forms.ts';
 import { parseId } from '../core/ids.ts';
-import { isOffice } from '../core/policy.ts';
+import { isOffice, type Viewer } from '../core/policy.ts';
 import { moveSchema, phaseFormSchema, programmeFormSchema } from './schemas.ts';
 import { ProgrammeService } from './service.ts';
 
@@ -23,10 +23,11 @@ const routes: FastifyPluginAsync = async (app) => {
     }
   });
 
-  app.get('/programmes/:id', async (req, reply) => {
-    const data = service.get(req.viewer, idOf(req));
+  /** The programme page's data: its own form filled from the programme, plus the phase forms' state. */
+  const showPage = (viewer: Viewer | null, programmeId: number, phaseForms: Record<string, unknown> = {}) => {
+    const data = service.get(viewer, programmeId);
     const p = data.programme;
-    return reply.render('programmes/show', {
+    return {
       ...data,
       values: {
         title: p.title,
@@ -36,8 +37,11 @@ const routes: FastifyPluginAsync = async (app) => {
       },
       phaseValues: { requiresPrevious: true },
       phaseErrors: {},
-    });
-  });
+      ...phaseForms,
+    };
+  };
+
+  app.get('/programmes/:id', async (req, reply) => reply.render('programmes/show', showPage(req.viewer, idOf(req))));
 
   app.post('/programmes/:id', async (req, reply) => {
     const id = idOf(req);
@@ -63,23 +67,8 @@ const routes: FastifyPluginAsync = async (app) => {
       return reply.redirectWith(`/programmes/${id}`, 'programmes.phaseAdded');
     } catch (err) {
       if (err instanceof FormError) {
-        const data = service.get(req.viewer, id);
-        const p = data.programme;
-        return reply.render(
-          'programmes/show',
-          {
-            ...data,
-            values: {
-              title: p.title,
-              description: p.description ?? '',
-              organisingUnitId: p.organisingUnitId ?? '',
-              archived: !!p.archivedAt,
-            },
-            phaseValues: req.body ?? {},
-            phaseErrors: err.fieldErrors,
-          },
-          400,
-        );
+        const page = showPage(req.viewer, id, { phaseValues: req.body ?? {}, phaseErrors: err.fieldErrors });
+        return reply.render('programmes/show', page, 400);
       }
       throw err;
     }
@@ -93,26 +82,12 @@ const routes: FastifyPluginAsync = async (app) => {
       return reply.redirectWith(`/programmes/${phase.programmeId}#phase-${id}`, 'common.saved');
     } catch (err) {
       if (err instanceof FormError) {
-        const data = service.get(req.viewer, phase.programmeId);
-        const p = data.programme;
-        return reply.render(
-          'programmes/show',
-          {
-            ...data,
-            values: {
-              title: p.title,
-              description: p.description ?? '',
-              organisingUnitId: p.organisingUnitId ?? '',
-              archived: !!p.archivedAt,
-            },
-            phaseValues: { requiresPrevious: true },
-            phaseErrors: {},
-            editPhaseId: id,
-            editPhaseErrors: err.fieldErrors,
-            editPhaseValues: req.body ?? {},
-          },
-          400,
-        );
+        const page = showPage(req.viewer, phase.programmeId, {
+          editPhaseId: id,
+          editPhaseErrors: err.fieldErrors,
+          editPhaseValues: req.body ?? {},
+        });
+        return reply.render('programmes/show', page, 400);
       }
       throw err;
     }
