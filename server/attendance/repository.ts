@@ -127,6 +127,20 @@ export class AttendanceRepository {
       .all();
   }
 
+  isEnrolled(activityId: number, memberId: number): boolean {
+    return !!this.db
+      .select({ id: enrolments.id })
+      .from(enrolments)
+      .where(
+        and(
+          eq(enrolments.activityId, activityId),
+          eq(enrolments.memberId, memberId),
+          inArray(enrolments.status, ROSTER_STATUSES),
+        ),
+      )
+      .get();
+  }
+
   /** the marks of one session, with the members they belong to */
   marks(sessionId: number): (MarkRow & MemberRow)[] {
     return this.db

@@ -253,8 +253,9 @@ export const feature: Feature = {
             ? service.today(v, req.server.config.TAAHIL_TZ).mine.filter((s) => s.isToday)
             : [];
         const open = service.openForMember(v);
-        if (!today.length && !open.length && !(isOffice(v) || isTrainer(v))) return null;
-        return { today, open, staff: isOffice(v) || isTrainer(v) };
+        const recent = service.myRecent(v);
+        if (!today.length && !open.length && !recent.length && !(isOffice(v) || isTrainer(v))) return null;
+        return { today, open, recent, staff: isOffice(v) || isTrainer(v) };
       },
     });
   },
@@ -262,5 +263,9 @@ export const feature: Feature = {
     const service = new AttendanceService(app.db, app.audit, app.events);
     // a session cancelled or restored changes which marks count
     app.events.on('sessions.changed', ({ activityId }) => service.recomputeActivity(activityId));
+    // an enrolment that starts (or returns) after marks exist picks up the marks it already has
+    app.events.on('enrolment.statusChanged', ({ activityId, memberId }) =>
+      service.recomputeMember(activityId, memberId),
+    );
   },
 };

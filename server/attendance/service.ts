@@ -117,7 +117,12 @@ export class AttendanceService {
     const marks = this.repo.marks(session.id);
     const history = this.repo.events(session.id);
     const byMember = new Map<number, RosterRow>();
-    const historyOf = (id: number) => history.filter((h) => h.memberId === id);
+    const historyByMember = new Map<number, typeof history>();
+    for (const h of history) {
+      const list = historyByMember.get(h.memberId) ?? [];
+      list.push(h);
+      historyByMember.set(h.memberId, list);
+    }
     for (const m of enrolled)
       byMember.set(m.memberId, { ...m, enrolled: true, candidate: false, mark: null, history: [] });
     for (const mk of marks) {
@@ -142,7 +147,7 @@ export class AttendanceService {
       };
       byMember.set(mk.memberId, row);
     }
-    if (history.length) for (const row of byMember.values()) row.history = historyOf(row.memberId);
+    for (const row of byMember.values()) row.history = historyByMember.get(row.memberId) ?? [];
     const rows = [...byMember.values()]
       .filter((r) => this.visible(scope, r.unitPath))
       .sort((a, b) => a.fullName.localeCompare(b.fullName, 'ar'));
@@ -250,7 +255,7 @@ export class AttendanceService {
     const state = this.state(session, activity, now);
     if (state.cancelled) throw new FormError({ _form: 'attendance.errors.cancelled' });
     if (state.notStarted) throw new FormError({ _form: 'attendance.errors.notStarted' });
-    let reason: string | null = form.reason;
+    const reason: string | null = form.reason;
     if (state.windowClosed) {
       if (!isOffice(viewer)) throw new FormError({ _form: 'attendance.errors.windowClosed' });
       if (!reason) throw new FormError({ reason: 'attendance.errors.reasonRequired' });
@@ -320,7 +325,6 @@ export class AttendanceService {
         changes.push({ memberId: e.memberId, from: before?.status ?? null, to: status });
       }
       if (changes.length === 0) return { changed: 0 };
-      if (!state.windowClosed && !reason) reason = null;
       this.repo.insertEvents(eventRows);
       this.repo.recomputeCounters(
         activity.id,
@@ -380,7 +384,7 @@ export class AttendanceService {
     if (!state.checkinOpen) throw new FormError({ code: 'attendance.errors.checkinClosed' });
     return tx(this.db, () => {
       const before = this.repo.mark(session.id, memberId);
-      if (!before && !this.repo.enrolled(activity.id).some((m) => m.memberId === memberId)) {
+      if (!before && !this.repo.isEnrolled(activity.id, memberId)) {
         const facts = isOpenActivity(activity) ? this.repo.audienceFacts([memberId])[0] : undefined;
         if (!facts || !inAudience(this.audienceRule(activity), facts))
           throw new FormError({ code: 'attendance.errors.notEnrolledSelf' });
@@ -581,6 +585,16 @@ export class AttendanceService {
       counts,
       rate: marked ? Math.round(((counts.present + counts.late) / marked) * 100) : null,
     };
+  }
+
+  /** the viewer's own last marks (the member's dashboard) */
+  myRecent(viewer: Viewer | null) {
+    return viewer?.memberId ? this.repo.memberHistory(viewer.memberId, 5) : [];
+  }
+
+  /** recomputes one enrolment's counters */
+  recomputeMember(activityId: number, memberId: number) {
+    this.repo.recomputeCounters(activityId, [memberId]);
   }
 
   /** recomputes every counter of an activity (sessions were cancelled or moved) */

@@ -240,6 +240,19 @@ describe('saving a roster', () => {
     const roster = await trainer.get(`/sessions/${sess.id}/attendance`);
     expect(textOf(roster.body)).toContain('زائرة من الكرامة');
     expect(marksOf(t.db, sess.id).get(local.id)!.status).toBe('present');
+    // enrolling afterwards picks up the marks the walk-in already has
+    const e = enrol(t.db, circle.id, local.id);
+    expect(e.attendedCount).toBe(0);
+    t.app.events.emit('enrolment.statusChanged', {
+      enrolmentId: e.id,
+      activityId: circle.id,
+      memberId: local.id,
+      from: null,
+      to: 'approved',
+      byUserId: null,
+      reason: null,
+    });
+    expect(enrolmentOf(t.db, circle.id, local.id).attendedCount).toBe(1);
   });
 
   it('recomputes the counters when a session is cancelled', async () => {
