@@ -44,6 +44,53 @@ const memberCols = {
   unitNameEn: units.nameEn,
 };
 
+/**
+ * Sessions of some activities, earliest first, in one query. The one loader of an
+ * activity's sessions that attendance and completion (server/completion/repository.ts) share.
+ */
+export function sessionsOfActivities(db: Db, activityIds: number[]) {
+  if (activityIds.length === 0) return [];
+  return db
+    .select({
+      id: sessions.id,
+      activityId: sessions.activityId,
+      startsAt: sessions.startsAt,
+      endsAt: sessions.endsAt,
+      topic: sessions.topic,
+      status: sessions.status,
+      trainerUserId: sessions.trainerUserId,
+    })
+    .from(sessions)
+    .where(inArray(sessions.activityId, activityIds))
+    .orderBy(asc(sessions.startsAt))
+    .all();
+}
+
+/** Every mark of an activity's sessions (one query), optionally of some members only; shared with completion. */
+export function marksOfActivity(db: Db, activityId: number, memberIds?: number[]) {
+  const conds: SQL[] = [eq(sessions.activityId, activityId)];
+  if (memberIds) {
+    if (memberIds.length === 0) return [];
+    conds.push(inArray(attendance.memberId, memberIds));
+  }
+  return db
+    .select({ sessionId: attendance.sessionId, memberId: attendance.memberId, status: attendance.status })
+    .from(attendance)
+    .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
+    .where(and(...conds))
+    .all();
+}
+
+/** Whether a user trains at least one session of the activity; shared with completion. */
+export function trainsActivity(db: Db, activityId: number, userId: number): boolean {
+  return !!db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.activityId, activityId), eq(sessions.trainerUserId, userId)))
+    .limit(1)
+    .get();
+}
+
 /** Every query of the attendance feature. */
 export class AttendanceRepository {
   constructor(private db: Db) {}
@@ -386,29 +433,12 @@ export class AttendanceRepository {
   }
 
   activitySessions(activityId: number) {
-    return this.db
-      .select({
-        id: sessions.id,
-        startsAt: sessions.startsAt,
-        endsAt: sessions.endsAt,
-        topic: sessions.topic,
-        status: sessions.status,
-        trainerUserId: sessions.trainerUserId,
-      })
-      .from(sessions)
-      .where(eq(sessions.activityId, activityId))
-      .orderBy(asc(sessions.startsAt))
-      .all();
+    return sessionsOfActivities(this.db, [activityId]);
   }
 
   /** every mark of an activity's sessions */
   activityMarks(activityId: number) {
-    return this.db
-      .select({ sessionId: attendance.sessionId, memberId: attendance.memberId, status: attendance.status })
-      .from(attendance)
-      .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
-      .where(eq(sessions.activityId, activityId))
-      .all();
+    return marksOfActivity(this.db, activityId);
   }
 
   membersByIds(ids: number[]): MemberRow[] {
@@ -427,12 +457,7 @@ export class AttendanceRepository {
   }
 
   isTrainerOf(activityId: number, userId: number): boolean {
-    return !!this.db
-      .select({ id: sessions.id })
-      .from(sessions)
-      .where(and(eq(sessions.activityId, activityId), eq(sessions.trainerUserId, userId)))
-      .limit(1)
-      .get();
+    return trainsActivity(this.db, activityId, userId);
   }
 
   member(id: number) {

@@ -13,6 +13,7 @@ import {
   sessions,
   units,
 } from '../../db/schema.ts';
+import { marksOfActivity, sessionsOfActivities, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import type { Db } from '../core/db.ts';
 
@@ -56,34 +57,12 @@ export class CompletionRepository {
 
   /** Every session of some activities (one query). */
   sessionsOf(activityIds: number[]): SessionRow[] {
-    if (activityIds.length === 0) return [];
-    return this.db
-      .select({
-        id: sessions.id,
-        activityId: sessions.activityId,
-        startsAt: sessions.startsAt,
-        endsAt: sessions.endsAt,
-        status: sessions.status,
-      })
-      .from(sessions)
-      .where(inArray(sessions.activityId, activityIds))
-      .orderBy(asc(sessions.startsAt))
-      .all();
+    return sessionsOfActivities(this.db, activityIds);
   }
 
   /** Every attendance mark of an activity (one query), optionally of some members only. */
   attendanceOf(activityId: number, memberIds?: number[]) {
-    const conds: SQL[] = [eq(sessions.activityId, activityId)];
-    if (memberIds) {
-      if (memberIds.length === 0) return [];
-      conds.push(inArray(attendance.memberId, memberIds));
-    }
-    return this.db
-      .select({ sessionId: attendance.sessionId, memberId: attendance.memberId, status: attendance.status })
-      .from(attendance)
-      .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
-      .where(and(...conds))
-      .all();
+    return marksOfActivity(this.db, activityId, memberIds);
   }
 
   /** One member's marks in some activities (one query). */
@@ -109,12 +88,7 @@ export class CompletionRepository {
   }
 
   isTrainerOf(activityId: number, userId: number): boolean {
-    return !!this.db
-      .select({ id: sessions.id })
-      .from(sessions)
-      .where(and(eq(sessions.activityId, activityId), eq(sessions.trainerUserId, userId)))
-      .limit(1)
-      .get();
+    return trainsActivity(this.db, activityId, userId);
   }
 
   /** Enrolments of an activity that take part in completion, with the member and their unit. */
