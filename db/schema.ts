@@ -341,6 +341,9 @@ export const sessions = sqliteTable(
     detached: bool('detached').notNull().default(false),
     /** short self check-in code, unique among sessions */
     checkinCode: text('checkin_code'),
+    /** precomputed: marks of this session / of them present or late (kept by triggers on attendance, migration 0002) */
+    markedCount: integer('marked_count').notNull().default(0),
+    attendedCount: integer('attended_count').notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [
@@ -417,6 +420,8 @@ export const enrolments = sqliteTable(
     lateCount: integer('late_count').notNull().default(0),
     excusedCount: integer('excused_count').notNull().default(0),
     absentCount: integer('absent_count').notNull().default(0),
+    /** precomputed: a certificate row exists for this enrolment (kept by triggers on certificates, migration 0002) */
+    certified: bool('certified').notNull().default(false),
     createdAt: createdAt(),
     updatedAt: ts('updated_at'),
   },
@@ -425,6 +430,8 @@ export const enrolments = sqliteTable(
     index('enrolments_member_idx').on(t.memberId),
     index('enrolments_status_idx').on(t.activityId, t.status),
     index('enrolments_unit_idx').on(t.nominatedByUnitId, t.status),
+    // the few completed enrolments still waiting for their certificate (the dashboard's "to issue")
+    index('enrolments_uncertified_idx').on(t.activityId).where(sql`status = 'completed' and certified = 0`),
   ],
 );
 

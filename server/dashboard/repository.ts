@@ -16,21 +16,35 @@ export const DASH_SQL = {
       and u.path like @path escape '\\'
     order by s.starts_at
     limit 200`,
+  /** nominations and requests waiting in activities not yet finished, of members in a subtree */
   nominationsWaiting: `
     select count(*) as n
     from activities a
     cross join enrolments e on e.activity_id = a.id and e.status in ('nominated', 'pending')
-    cross join members m on m.id = e.member_id
-    cross join units u on u.id = m.unit_id
-    where a.status in ('draft', 'open', 'running') and u.path like @path escape '\\'`,
+    where a.status in ('draft', 'open', 'running')
+      and +e.member_id in (select m.id from members m
+        where m.unit_id in (select id from units where path like @path escape '\\'))`,
+  /** the same for the whole organisation */
+  nominationsWaitingAll: `
+    select count(*) as n
+    from activities a
+    cross join enrolments e on e.activity_id = a.id and e.status in ('nominated', 'pending')
+    where a.status in ('draft', 'open', 'running')`,
+  /** completed enrolments without a certificate, of members in a subtree (a small partial index) */
   certificatesToIssue: `
     select count(*) as n
     from activities a
-    cross join enrolments e on e.activity_id = a.id and e.status = 'completed'
-    cross join members m on m.id = e.member_id
-    cross join units u on u.id = m.unit_id
-    where a.status in ('running', 'finished') and u.path like @path escape '\\'
-      and not exists (select 1 from certificates c where c.enrolment_id = e.id)`,
+    cross join enrolments e indexed by enrolments_uncertified_idx
+      on e.activity_id = a.id and e.status = 'completed' and e.certified = 0
+    where a.status in ('running', 'finished')
+      and +e.member_id in (select m.id from members m
+        where m.unit_id in (select id from units where path like @path escape '\\'))`,
+  certificatesToIssueAll: `
+    select count(*) as n
+    from activities a
+    cross join enrolments e indexed by enrolments_uncertified_idx
+      on e.activity_id = a.id and e.status = 'completed' and e.certified = 0
+    where a.status in ('running', 'finished')`,
   trainerSessions: `
     select s.id as id, s.starts_at as startsAt, s.ends_at as endsAt, s.topic as topic, s.place as place,
       a.id as activityId, a.title as activityTitle,
@@ -51,7 +65,8 @@ export const DASH_SQL = {
     limit 5`,
   memberEnrolments: `
     select e.id as enrolmentId, e.activity_id as activityId, e.member_id as memberId,
-      e.assessment_score as assessmentScore, m.full_name as fullName, m.unit_id as unitId, a.title as activityTitle
+      e.assessment_score as assessmentScore, m.full_name as fullName, m.unit_id as unitId, a.title as activityTitle,
+      e.attended_count as present, e.late_count as late, e.excused_count as excused, e.absent_count as absent
     from enrolments e
     cross join activities a on a.id = e.activity_id
     cross join members m on m.id = e.member_id
@@ -85,12 +100,21 @@ export class DashboardRepository {
     }>(DASH_SQL.upcomingSessions, { path: likePrefix(path), from, to });
   }
 
+  /** the count of a query, for the whole organisation (path "/") or a subtree */
+  private count(all: string, subtree: string, path: string): number {
+    const row =
+      path === '/'
+        ? this.db.$client.prepare(all).get()
+        : this.db.$client.prepare(subtree).get({ path: likePrefix(path) });
+    return (row as { n: number }).n;
+  }
+
   nominationsWaiting(path: string): number {
-    return (this.db.$client.prepare(DASH_SQL.nominationsWaiting).get({ path: likePrefix(path) }) as { n: number }).n;
+    return this.count(DASH_SQL.nominationsWaitingAll, DASH_SQL.nominationsWaiting, path);
   }
 
   certificatesToIssue(path: string): number {
-    return (this.db.$client.prepare(DASH_SQL.certificatesToIssue).get({ path: likePrefix(path) }) as { n: number }).n;
+    return this.count(DASH_SQL.certificatesToIssueAll, DASH_SQL.certificatesToIssue, path);
   }
 
   trainerSessions(trainer: number, from: number, to: number) {
@@ -127,6 +151,10 @@ export class DashboardRepository {
       fullName: string;
       unitId: number;
       activityTitle: string;
+      present: number;
+      late: number;
+      excused: number;
+      absent: number;
     }>(DASH_SQL.memberEnrolments, { member });
   }
 

@@ -8,52 +8,80 @@ import type { Db } from '../core/db.ts';
  * and reaches attendance, enrolments and members only through their keys, so a month's
  * report never reads the whole attendance table. CROSS JOIN fixes SQLite's join order.
  * tests/reports/explain.test.ts checks the plans.
+ *
+ * A subtree's members are a set (`+x.member_id in (select m.id from members m where m.unit_id in
+ * (subtree units))`), built once from members_unit_idx; the unary + stops SQLite from probing
+ * an index once per member of the set. The whole organisation (coversAll) needs no filter
+ * and reads the per-session counters (sessions.marked_count, kept by triggers on attendance).
  */
 export const SQL = {
-  /** attendance marks of a month's sessions, by the marked member's unit */
+  /**
+   * attendance marks of a month's sessions, by the marked member's unit: summed per member
+   * first, so each member (and their councils) is read once, not once per mark
+   */
   attendanceByUnit: `
+    with per as (
+      select at.member_id as memberId, count(*) as marked,
+        sum(at.status = 'present') as present, sum(at.status = 'late') as late,
+        sum(at.status = 'excused') as excused, sum(at.status = 'absent') as absent
+      from sessions s
+      cross join attendance at on at.session_id = s.id
+      where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
+      group by at.member_id
+    )
     select m.unit_id as unitId,
-      count(*) as marked,
-      coalesce(sum(at.status = 'present'), 0) as present,
-      coalesce(sum(at.status = 'late'), 0) as late,
-      coalesce(sum(at.status = 'excused'), 0) as excused,
-      coalesce(sum(at.status = 'absent'), 0) as absent,
-      count(distinct case when at.status in ('present', 'late') then m.id end) as participants,
-      count(distinct case when at.status in ('present', 'late') and m.gender = 'f' then m.id end) as women,
-      count(distinct case when at.status in ('present', 'late') and m.birth_year between @youthFrom and @youthTo then m.id end) as youth,
-      count(distinct case when at.status in ('present', 'late') and exists (
+      sum(per.marked) as marked,
+      sum(per.present) as present,
+      sum(per.late) as late,
+      sum(per.excused) as excused,
+      sum(per.absent) as absent,
+      sum(per.present + per.late > 0) as participants,
+      sum(per.present + per.late > 0 and m.gender = 'f') as women,
+      sum(per.present + per.late > 0 and m.birth_year between @youthFrom and @youthTo) as youth,
+      sum(case when per.present + per.late > 0 and exists (
         select 1 from member_councils mc cross join councils c on c.id = mc.council_id
-        where mc.member_id = m.id and c.kind = 'women') then m.id end) as womenCouncil,
-      count(distinct case when at.status in ('present', 'late') and exists (
+        where mc.member_id = m.id and c.kind = 'women') then 1 else 0 end) as womenCouncil,
+      sum(case when per.present + per.late > 0 and exists (
         select 1 from member_councils mc cross join councils c on c.id = mc.council_id
-        where mc.member_id = m.id and c.kind = 'youth') then m.id end) as youthCouncil
-    from sessions s
-    cross join attendance at on at.session_id = s.id
-    cross join members m on m.id = at.member_id
+        where mc.member_id = m.id and c.kind = 'youth') then 1 else 0 end) as youthCouncil
+    from per
+    cross join members m on m.id = per.memberId
     cross join units u on u.id = m.unit_id
-    where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
-      and u.path like @path escape '\\'
+    where u.path like @path escape '\\'
     group by m.unit_id`,
-  /** totals only (the 12-month trend) */
+  /** totals only (the 12-month trend), members of a subtree: the month's marks, filtered by the subtree's member set */
   attendanceTotals: `
     select count(*) as marked,
       coalesce(sum(at.status in ('present', 'late')), 0) as attended
     from sessions s
     cross join attendance at on at.session_id = s.id
-    cross join members m on m.id = at.member_id
-    cross join units u on u.id = m.unit_id
     where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
-      and u.path like @path escape '\\'`,
+      and +at.member_id in (select m.id from members m
+        where m.unit_id in (select id from units where path like @path escape '\\'))`,
+  /** the same for the whole organisation: the per-session counters (kept by triggers on attendance) */
+  attendanceTotalsAll: `
+    select coalesce(sum(s.marked_count), 0) as marked, coalesce(sum(s.attended_count), 0) as attended
+    from sessions s
+    where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'`,
   /** distinct participants of the subtree per kind of activity */
   participantsByKind: `
     select a.kind as kind, count(distinct at.member_id) as participants
     from sessions s
     cross join activities a on a.id = s.activity_id
     cross join attendance at on at.session_id = s.id
-    cross join members m on m.id = at.member_id
-    cross join units u on u.id = m.unit_id
     where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
-      and at.status in ('present', 'late') and u.path like @path escape '\\'
+      and at.status in ('present', 'late')
+      and +at.member_id in (select m.id from members m
+        where m.unit_id in (select id from units where path like @path escape '\\'))
+    group by a.kind`,
+  /** the same for the whole organisation */
+  participantsByKindAll: `
+    select a.kind as kind, count(distinct at.member_id) as participants
+    from sessions s
+    cross join activities a on a.id = s.activity_id
+    cross join attendance at on at.session_id = s.id
+    where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
+      and at.status in ('present', 'late')
     group by a.kind`,
   /** sessions held / cancelled and activities held, by organising unit and kind */
   sessionsByUnit: `
@@ -87,18 +115,36 @@ export const SQL = {
     where c.issued_at >= @from and c.issued_at < @to and c.revoked_at is null
       and u.path like @path escape '\\'
     group by m.unit_id`,
-  /** approved enrolments of running activities of members in the subtree (at-risk input) */
+  /** approved enrolments of running activities of members in the subtree, with their counters (at-risk input) */
   runningEnrolments: `
     select e.id as enrolmentId, e.activity_id as activityId, e.member_id as memberId,
-      e.assessment_score as assessmentScore, m.full_name as fullName, m.unit_id as unitId,
-      a.title as activityTitle
+      e.assessment_score as assessmentScore, a.title as activityTitle,
+      e.attended_count as present, e.late_count as late, e.excused_count as excused, e.absent_count as absent
     from activities a
     cross join enrolments e on e.activity_id = a.id and e.status = 'approved'
-    cross join members m on m.id = e.member_id
-    cross join units u on u.id = m.unit_id
-    where a.status = 'running' and u.path like @path escape '\\'
+    where a.status = 'running'
+      and +e.member_id in (select m.id from members m
+        where m.unit_id in (select id from units where path like @path escape '\\'))
       and (@from is null or exists (select 1 from sessions s where s.activity_id = a.id
         and s.starts_at >= @from and s.starts_at < @to))`,
+  /** the same for the whole organisation (no member filter) */
+  runningEnrolmentsAll: `
+    select e.id as enrolmentId, e.activity_id as activityId, e.member_id as memberId,
+      e.assessment_score as assessmentScore, a.title as activityTitle,
+      e.attended_count as present, e.late_count as late, e.excused_count as excused, e.absent_count as absent
+    from activities a
+    cross join enrolments e on e.activity_id = a.id and e.status = 'approved'
+    where a.status = 'running'
+      and (@from is null or exists (select 1 from sessions s where s.activity_id = a.id
+        and s.starts_at >= @from and s.starts_at < @to))`,
+  /** names and units of some members */
+  membersOf: `
+    select id, full_name as fullName, unit_id as unitId from members where id in (select value from json_each(@ids))`,
+  /** some members' marks in some sessions (the consecutive-absence rule needs their order) */
+  marksOfMembers: `
+    select at.session_id as sessionId, at.member_id as memberId, at.status as status
+    from attendance at
+    where at.member_id in (select value from json_each(@ids)) and at.session_id in (select value from json_each(@sessions))`,
   activityRules: `
     select id, min_attendance_pct as minAttendancePct, late_counts as lateCounts,
       excused_excluded as excusedExcluded, excused_weight as excusedWeight, denominator,
@@ -227,14 +273,25 @@ export class ReportsRepository {
     return this.all(SQL.attendanceByUnit, { ...r, path: likePrefix(r.path) });
   }
 
+  /** Whether a unit path takes in the whole organisation ("/", or the path of its only top unit). */
+  coversAll(path: string): boolean {
+    if (path === '/') return true;
+    const roots = this.roots();
+    return roots.length === 1 && roots[0].path === path;
+  }
+
   attendanceTotals(r: RangeParams): { marked: number; attended: number } {
-    return this.db.$client.prepare(SQL.attendanceTotals).get({ ...r, path: likePrefix(r.path) }) as {
+    const all = this.coversAll(r.path);
+    return this.db.$client
+      .prepare(all ? SQL.attendanceTotalsAll : SQL.attendanceTotals)
+      .get(all ? { from: r.from, to: r.to } : { ...r, path: likePrefix(r.path) }) as {
       marked: number;
       attended: number;
     };
   }
 
   participantsByKind(r: RangeParams): { kind: ActivityKind; participants: number }[] {
+    if (this.coversAll(r.path)) return this.all(SQL.participantsByKindAll, { from: r.from, to: r.to });
     return this.all(SQL.participantsByKind, { ...r, path: likePrefix(r.path) });
   }
 
@@ -251,15 +308,35 @@ export class ReportsRepository {
   }
 
   runningEnrolments(path: string, range: { from: number; to: number } | null) {
+    const all = this.coversAll(path);
     return this.all<{
       enrolmentId: number;
       activityId: number;
       memberId: number;
       assessmentScore: number | null;
-      fullName: string;
-      unitId: number;
       activityTitle: string;
-    }>(SQL.runningEnrolments, { path: likePrefix(path), from: range?.from ?? null, to: range?.to ?? null });
+      present: number;
+      late: number;
+      excused: number;
+      absent: number;
+    }>(all ? SQL.runningEnrolmentsAll : SQL.runningEnrolments, {
+      ...(all ? {} : { path: likePrefix(path) }),
+      from: range?.from ?? null,
+      to: range?.to ?? null,
+    });
+  }
+
+  membersOf(ids: number[]) {
+    if (ids.length === 0) return [];
+    return this.all<{ id: number; fullName: string; unitId: number }>(SQL.membersOf, { ids: JSON.stringify(ids) });
+  }
+
+  marksOfMembers(memberIds: number[], sessionIds: number[]) {
+    if (memberIds.length === 0 || sessionIds.length === 0) return [];
+    return this.all<{ sessionId: number; memberId: number; status: AttendanceStatus }>(SQL.marksOfMembers, {
+      ids: JSON.stringify(memberIds),
+      sessions: JSON.stringify(sessionIds),
+    });
   }
 
   activityRules(ids: number[]) {

@@ -1,6 +1,7 @@
 /** Test data for completion and certificates: activities, sessions, enrolments, attendance. */
 import { eq } from 'drizzle-orm';
 import * as s from '../../db/schema.ts';
+import { AttendanceRepository } from '../../server/attendance/repository.ts';
 import type { Db } from '../../server/core/db.ts';
 
 const HOUR = 3_600_000;
@@ -73,6 +74,13 @@ export function mark(db: Db, sessions: { id: number }[], memberId: number, statu
       .onConflictDoUpdate({ target: [s.attendance.sessionId, s.attendance.memberId], set: { status } })
       .run();
   });
+  // the enrolment counters, as the attendance service keeps them
+  const activityIds = new Set(
+    sessions.map(
+      (x) => db.select({ a: s.sessions.activityId }).from(s.sessions).where(eq(s.sessions.id, x.id)).get()!.a,
+    ),
+  );
+  for (const a of activityIds) new AttendanceRepository(db).recomputeCounters(a, [memberId]);
 }
 
 export function enrolmentOf(db: Db, id: number) {

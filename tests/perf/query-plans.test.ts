@@ -8,6 +8,8 @@
 import type Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/core/db.ts';
+import { DASH_SQL } from '../../server/dashboard/repository.ts';
+import { SQL } from '../../server/reports/repository.ts';
 
 const LARGE = ['members', 'sessions', 'enrolments', 'attendance', 'attendance_events'];
 const db = openDatabase(':memory:');
@@ -126,4 +128,49 @@ describe('query plans of the hot queries', () => {
       expect(fullScans(sql, steps), steps.join('\n')).toEqual([]);
     });
   }
+});
+
+/** Plans with the named parameters of the report and dashboard queries bound to sample values. */
+function namedPlan(sql: string): string[] {
+  const sample: Record<string, unknown> = { from: 0, to: 1, now: 1, path: '/1/2/%', ids: '[1,2]', member: 1 };
+  const names = new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]));
+  const params = Object.fromEntries([...names].map((n) => [n, sample[n] ?? null]));
+  return (sqlite.prepare(`explain query plan ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail);
+}
+
+describe('the indexes the hot queries must pick (issue 12)', () => {
+  it("the member record reaches a course's completion date by the enrolment, not by every completion", () => {
+    const sql = `select (select max(ev.created_at) from enrolment_events ev
+        where ev.enrolment_id = e.id and +ev.to_status = 'completed') from enrolments e where e.member_id = ?`;
+    expect(plan(sql, [1]).join('\n')).toMatch(/enrolment_events_enrolment_idx/);
+  });
+
+  it('counts certificates to issue from the small partial index', () => {
+    expect(namedPlan(DASH_SQL.certificatesToIssueAll).join('\n')).toMatch(/enrolments_uncertified_idx/);
+    expect(namedPlan(DASH_SQL.certificatesToIssue).join('\n')).toMatch(/enrolments_uncertified_idx/);
+  });
+
+  it("filters a subtree's marks by its member set, never probing the index once per member", () => {
+    for (const sql of [
+      SQL.attendanceTotals,
+      SQL.participantsByKind,
+      SQL.runningEnrolments,
+      DASH_SQL.nominationsWaiting,
+    ]) {
+      const steps = namedPlan(sql).join('\n');
+      expect(steps, steps).not.toMatch(/member_id=\?/);
+      expect(fullScans(sql, namedPlan(sql)), steps).toEqual([]);
+    }
+  });
+
+  it('takes whole-organisation month totals from the per-session counters', () => {
+    const steps = namedPlan(SQL.attendanceTotalsAll);
+    expect(steps.join('\n')).toMatch(/sessions_starts_idx/);
+    expect(steps.join('\n')).not.toMatch(/attendance/);
+  });
+
+  it('checks enrolment at check-in with one point look-up', () => {
+    const sql = `select id from enrolments where activity_id = ? and member_id = ? and status in ('approved', 'completed', 'not_completed')`;
+    expect(plan(sql, [1, 1]).join('\n')).toMatch(/enrolments_activity_member_idx \(activity_id=\? AND member_id=\?\)/);
+  });
 });

@@ -2,7 +2,9 @@
  * A small hand-built data set for the report tests, written straight into the database.
  * Every figure the tests expect is worked out by hand in tests/reports/monthly.test.ts.
  */
+import { eq } from 'drizzle-orm';
 import * as s from '../../db/schema.ts';
+import { AttendanceRepository } from '../../server/attendance/repository.ts';
 import type { Db } from '../../server/core/db.ts';
 import { zonedToUtc } from '../../server/core/time.ts';
 import { makeCouncil, makeMember, type makeOrg } from '../factories.ts';
@@ -41,11 +43,20 @@ export function enrol(
   status: s.EnrolmentStatus = 'approved',
   source: 'self' | 'nomination' | 'office' = 'office',
 ) {
-  return db.insert(s.enrolments).values({ activityId, memberId, source, status }).returning().get();
+  const e = db.insert(s.enrolments).values({ activityId, memberId, source, status }).returning().get();
+  new AttendanceRepository(db).recomputeCounters(activityId, [memberId]);
+  return e;
 }
 
+/** A mark, with the enrolment's counters kept as the attendance service keeps them. */
 export function mark(db: Db, sessionId: number, memberId: number, status: s.AttendanceStatus) {
   db.insert(s.attendance).values({ sessionId, memberId, status, markedAt: new Date() }).run();
+  const session = db
+    .select({ activityId: s.sessions.activityId })
+    .from(s.sessions)
+    .where(eq(s.sessions.id, sessionId))
+    .get()!;
+  new AttendanceRepository(db).recomputeCounters(session.activityId, [memberId]);
 }
 
 export function complete(db: Db, enrolmentId: number, when: Date) {
