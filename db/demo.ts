@@ -687,6 +687,42 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
           },
         ])
         .run();
+
+      // unit seat quotas on the second course: Raqqa has 3 seats (nominations until 6 days
+      // from now, confirm within 9), Tabqa 4. Raqqa's nominations count against its quota,
+      // ranked in the order they were made: one approved (waiting for confirmation), two
+      // main nominees for the office to decide, then the reserves (the demo member is #2).
+      db.insert(s.unitQuotas)
+        .values([
+          {
+            activityId: course2,
+            unitId: raqqa.id,
+            seats: 3,
+            nominationDeadline: startOfDay(today, tz, 7),
+            confirmBy: startOfDay(today, tz, 10),
+          },
+          { activityId: course2, unitId: cities[1].id, seats: 4, nominationDeadline: startOfDay(today, tz, 7) },
+        ])
+        .run();
+      [...nomineeEnrolments, own].forEach((id, i) => {
+        db.update(s.enrolments)
+          .set({ nominatedByUnitId: raqqa.id, rank: i + 1 })
+          .where(sql`id = ${id}`)
+          .run();
+      });
+      db.insert(s.notifications)
+        .values({
+          userId: coordinatorUser,
+          kind: 'quota.assigned',
+          params: JSON.stringify({
+            activity: 'الدورة التدريبية الثانية: العمل التنظيمي',
+            seats: 3,
+            deadline: new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(startOfDay(today, tz, 6)),
+          }),
+          link: `/activities/${course2}/nominate`,
+          createdAt: new Date(now.getTime() - 5 * 86_400_000),
+        })
+        .run();
     }
     // ---- end enrolment extras
 

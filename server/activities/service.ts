@@ -222,6 +222,13 @@ export class ActivityService {
       }
       this.repo.update(id, values);
       this.repo.setCouncils(id, councilIds);
+      if (values.capacity !== before.capacity)
+        this.events.emit('activity.capacityChanged', {
+          activityId: id,
+          from: before.capacity,
+          to: values.capacity,
+          byUserId: viewer.userId,
+        });
       this.audit.record({
         userId: viewer.userId,
         action: 'activity.update',

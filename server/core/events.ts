@@ -8,6 +8,8 @@ import type { ActivityStatus, AttendanceStatus, EnrolmentStatus } from '../../db
 export interface DomainEvents {
   /** an activity moved from one status to another (e.g. running → finished) */
   'activity.statusChanged': { activityId: number; from: ActivityStatus; to: ActivityStatus; byUserId: number | null };
+  /** an activity's capacity was changed (null = unlimited); a raise frees seats */
+  'activity.capacityChanged': { activityId: number; from: number | null; to: number | null; byUserId: number | null };
   /** sessions of an activity were added, moved, cancelled or removed */
   'sessions.changed': { activityId: number; byUserId: number | null };
   /** attendance marks of a session changed (roster save, check-in, card scan, correction) */

@@ -134,6 +134,24 @@ export const permissions = {
       v.memberId === e.memberId ||
       v.userId === e.nominatedByUserId ||
       (isCoordinator(v) && (inScope(v, e.memberUnitPath) || inScope(v, e.nominatedByUnitPath)))),
+  /** give units seat quotas and nomination deadlines for an activity */
+  'enrolments.quotas': (v: Viewer | null) => isOffice(v),
+  /** rank the nominees of a quota unit: the office, or a coordinator whose subtree holds the unit */
+  'enrolments.rankIn': (v: Viewer | null, quotaUnitPath?: string | null) =>
+    isOffice(v) || (isCoordinator(v) && inScope(v, quotaUnitPath)),
+  /**
+   * confirm or decline an approved quota seat: the member; for a member without a login,
+   * the office or a coordinator over the member or the nominating unit
+   */
+  'enrolments.confirm': (
+    v: Viewer | null,
+    e?: { memberId: number; memberHasLogin: boolean; memberUnitPath: string; nominatedByUnitPath: string | null },
+  ) =>
+    !!v &&
+    !!e &&
+    (v.memberId === e.memberId ||
+      (!e.memberHasLogin &&
+        (isOffice(v) || (isCoordinator(v) && (inScope(v, e.memberUnitPath) || inScope(v, e.nominatedByUnitPath)))))),
   // ---- end enrolment
 
   // ---- attendance

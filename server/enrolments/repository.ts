@@ -8,7 +8,6 @@ import {
   enrolments,
   memberCouncils,
   members,
-  phases,
   sessions,
   units,
   users,
@@ -211,40 +210,6 @@ export class EnrolmentRepository {
     return { rows, total };
   }
 
-  // ------------------------------------------------------------ prerequisites
-
-  phase(id: number) {
-    return this.db.select().from(phases).where(eq(phases.id, id)).get();
-  }
-
-  previousPhase(programmeId: number, position: number) {
-    return this.db
-      .select()
-      .from(phases)
-      .where(and(eq(phases.programmeId, programmeId), sql`${phases.position} < ${position}`))
-      .orderBy(desc(phases.position))
-      .limit(1)
-      .get();
-  }
-
-  /** members (of the given ones) with a completed enrolment in an activity of the phase */
-  completedPhase(memberIds: number[], phaseId: number): Set<number> {
-    if (!memberIds.length) return new Set();
-    const rows = this.db
-      .select({ memberId: enrolments.memberId })
-      .from(enrolments)
-      .innerJoin(activities, eq(activities.id, enrolments.activityId))
-      .where(
-        and(
-          inArray(enrolments.memberId, memberIds),
-          eq(enrolments.status, 'completed'),
-          eq(activities.phaseId, phaseId),
-        ),
-      )
-      .all();
-    return new Set(rows.map((r) => r.memberId));
-  }
-
   // ------------------------------------------------------------ enrolments
 
   find(id: number) {
@@ -444,6 +409,9 @@ export class EnrolmentRepository {
         note: enrolments.note,
         waitlistSeq: enrolments.waitlistSeq,
         overCapacity: enrolments.overCapacity,
+        nominatedByUnitId: enrolments.nominatedByUnitId,
+        rank: enrolments.rank,
+        confirmation: enrolments.confirmation,
         createdAt: enrolments.createdAt,
         updatedAt: enrolments.updatedAt,
         memberName: members.fullName,

@@ -8,6 +8,7 @@ import { isCoordinator, isMember, isOffice } from '../core/policy.ts';
 import { isoDateInZone } from '../core/time.ts';
 import { withQuery } from '../core/urls.ts';
 import { toCsv } from './csv.ts';
+import { QUOTA_SWEEP_MS, QuotaService } from './quotas.ts';
 import {
   bulkForm,
   type Decision,
@@ -15,7 +16,11 @@ import {
   nominateForm,
   nominateQuery,
   noteText,
+  parseRanks,
   queueQuery,
+  quotaForm,
+  quotaQuery,
+  rankForm,
   rosterQuery,
 } from './schemas.ts';
 import { EnrolmentService } from './service.ts';
@@ -40,6 +45,7 @@ function queryString(req: FastifyRequest): string {
  */
 const routes: FastifyPluginAsync = async (app) => {
   const service = EnrolmentService.of(app);
+  const quotas = QuotaService.of(app);
 
   // ------------------------------------------------------------ member
 
@@ -59,7 +65,12 @@ const routes: FastifyPluginAsync = async (app) => {
   });
 
   app.get('/enrolments', async (req, reply) => {
-    return reply.render('enrolments/mine', service.mine(req.viewer));
+    const data = service.mine(req.viewer);
+    const toConfirm = quotas.awaitingConfirmation(
+      req.viewer!.memberId!,
+      data.enrolled.map((e) => e.id),
+    );
+    return reply.render('enrolments/mine', { ...data, toConfirm });
   });
 
   // ------------------------------------------------------------ nominations
@@ -71,6 +82,7 @@ const routes: FastifyPluginAsync = async (app) => {
     const data = service.nominationPage(req.viewer, id, q);
     return {
       ...data,
+      ranking: quotas.ranking(req.viewer, id),
       rawQ,
       withQuery: (c: Record<string, unknown>) => withQuery({ q: rawQ, page: q.page }, c),
       action: `/activities/${id}/nominate${queryString(req)}`,
@@ -107,6 +119,8 @@ const routes: FastifyPluginAsync = async (app) => {
 
   const queuePage = (req: FastifyRequest) => {
     const q = parseQuery(queueQuery, req.query);
+    // seats whose confirm-by date passed are released before the office looks
+    if (isOffice(req.viewer)) quotas.sweep(new Date(), q.activity);
     const data = service.queue(req.viewer, q);
     const current = { activity: q.activity, unit: q.unit, status: data.status, page: q.page };
     return {
@@ -145,9 +159,27 @@ const routes: FastifyPluginAsync = async (app) => {
 
   // ------------------------------------------------------------ one enrolment
 
-  app.get('/enrolments/:id', async (req, reply) =>
-    reply.render('enrolments/detail', service.detail(req.viewer, idOf(req))),
-  );
+  const detailPage = (req: FastifyRequest, id: number) => ({
+    ...service.detail(req.viewer, id),
+    quota: quotas.confirmation(req.viewer, id),
+  });
+
+  app.get('/enrolments/:id', async (req, reply) => reply.render('enrolments/detail', detailPage(req, idOf(req))));
+
+  app.post('/enrolments/:id/confirm', async (req, reply) => {
+    const id = idOf(req);
+    quotas.confirm(req.viewer, id);
+    const next = safeNext((req.body as { next?: unknown } | undefined)?.next, `/enrolments/${id}`);
+    return reply.redirectWith(next, 'enrolments.quotas.flash.confirmed');
+  });
+
+  app.post('/enrolments/:id/decline', async (req, reply) => {
+    const id = idOf(req);
+    const reason = noteText.safeParse((req.body as { reason?: unknown } | undefined)?.reason);
+    quotas.decline(req.viewer, id, reason.success ? reason.data : null);
+    const next = safeNext((req.body as { next?: unknown } | undefined)?.next, `/enrolments/${id}`);
+    return reply.redirectWith(next, 'enrolments.quotas.flash.declined');
+  });
 
   app.post('/enrolments/:id/decide', async (req, reply) => {
     const id = idOf(req);
@@ -156,8 +188,7 @@ const routes: FastifyPluginAsync = async (app) => {
       const result = service.decide(req.viewer, [id], form.action, { reason: form.reason, override: form.override });
       return reply.redirectWith(`/enrolments/${id}`, flashOf(form.action, result));
     } catch (err) {
-      if (err instanceof FormError)
-        return reply.renderForm('enrolments/detail', service.detail(req.viewer, id), err, req.body);
+      if (err instanceof FormError) return reply.renderForm('enrolments/detail', detailPage(req, id), err, req.body);
       throw err;
     }
   });
@@ -169,6 +200,66 @@ const routes: FastifyPluginAsync = async (app) => {
       `/activities/${id}/roster`,
       n ? 'enrolments.flash.promoted' : 'enrolments.flash.nothingToPromote',
     );
+  });
+
+  // ------------------------------------------------------------ unit quotas
+
+  const quotaPage = (req: FastifyRequest, edit: number | null) => {
+    const id = idOf(req);
+    const data = quotas.page(req.viewer, id, edit);
+    return { ...data, formValues: data.values };
+  };
+
+  app.get('/activities/:id/quotas', async (req, reply) => {
+    const q = parseQuery(quotaQuery, req.query);
+    const data = quotaPage(req, q.edit);
+    return reply.render('enrolments/quotas', { ...data, values: data.formValues });
+  });
+
+  app.post('/activities/:id/quotas', async (req, reply) => {
+    const id = idOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      const form = parseForm(quotaForm, body);
+      const done = quotas.save(req.viewer, id, form);
+      return reply.redirectWith(`/activities/${id}/quotas`, `enrolments.quotas.flash.${done}`);
+    } catch (err) {
+      if (err instanceof FormError) {
+        const edit = typeof body.editing === 'string' && /^\d{1,15}$/.test(body.editing) ? Number(body.editing) : null;
+        return reply.renderForm('enrolments/quotas', quotaPage(req, edit), err, body);
+      }
+      throw err;
+    }
+  });
+
+  app.post('/activities/:id/quotas/:unitId/remove', async (req, reply) => {
+    const id = idOf(req);
+    const unitId = parseId((req.params as { unitId: string }).unitId);
+    try {
+      quotas.remove(req.viewer, id, unitId);
+      return reply.redirectWith(`/activities/${id}/quotas`, 'enrolments.quotas.flash.removed');
+    } catch (err) {
+      if (err instanceof FormError) return reply.renderForm('enrolments/quotas', quotaPage(req, null), err, {});
+      throw err;
+    }
+  });
+
+  app.post('/activities/:id/ranks', async (req, reply) => {
+    const id = idOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      const form = parseForm(rankForm, body);
+      const { ranks, errors } = parseRanks(body);
+      if (Object.keys(errors).length) throw new FormError({ ...errors, _form: 'enrolments.quotas.errors.rank' });
+      const move = form.move
+        ? { dir: form.move.split(':')[0] as 'up' | 'down', id: Number(form.move.split(':')[1]) }
+        : null;
+      quotas.rank(req.viewer, id, form.unit, { ranks, move });
+      return reply.redirectWith(`/activities/${id}/nominate#quota-${form.unit}`, 'enrolments.quotas.flash.ranked');
+    } catch (err) {
+      if (err instanceof FormError) return reply.renderForm('enrolments/nominate', nominatePage(req), err, body);
+      throw err;
+    }
   });
 
   // ------------------------------------------------------------ rosters
@@ -237,6 +328,22 @@ function flashOf(action: Decision, r: { approved: number; waitlisted: number; re
 export const feature: Feature = {
   name: 'enrolments',
   routes,
+  setup(app) {
+    // a raised capacity frees seats: the waiting list moves up at once
+    app.events.on('activity.capacityChanged', ({ activityId, from, to, byUserId }) => {
+      if (to === null || (from !== null && to > from)) EnrolmentService.of(app).promoteWaitlist(activityId, byUserId);
+    });
+    // quota seats nobody confirmed by their date go to the reserves (also done when the pages are read)
+    const timer = setInterval(() => {
+      try {
+        QuotaService.of(app).sweep();
+      } catch (err) {
+        app.log.error({ err }, 'quota confirm-by sweep failed');
+      }
+    }, QUOTA_SWEEP_MS);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  },
   nav: [
     { href: '/enrolments', label: 'enrolments.nav.mine', order: 150, show: isMember },
     {

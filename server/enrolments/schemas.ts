@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ENROLMENT_STATUSES } from '../../db/schema.ts';
 import { normalizeArabic } from '../core/arabic.ts';
-import { checkbox, many, optionalId, optionalText } from '../core/zod.ts';
+import { checkbox, many, optionalDateString, optionalId, optionalText } from '../core/zod.ts';
 
 /** a row id sent by a checkbox */
 const idItem = z
@@ -67,3 +67,62 @@ export const bulkForm = z.object({
 export const noteText = optionalText(500);
 
 export const enrolmentStatus = z.enum(ENROLMENT_STATUSES);
+
+// ------------------------------------------------------------ unit quotas
+
+/** the office's quota form: a unit, its seats, its nomination deadline and confirm-by date */
+export const quotaForm = z.object({
+  unit: z
+    .string({ message: 'enrolments.quotas.errors.chooseUnit' })
+    .regex(/^\d{1,15}$/, 'enrolments.quotas.errors.chooseUnit')
+    .transform(Number),
+  seats: z
+    .string({ message: 'errors.required' })
+    .trim()
+    .min(1, 'errors.required')
+    .regex(/^\d{1,6}$/, 'enrolments.quotas.errors.seats')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'enrolments.quotas.errors.seats').max(100_000, 'enrolments.quotas.errors.seats')),
+  deadline: optionalDateString,
+  confirmBy: optionalDateString,
+  /** the unit whose quota is being edited (empty when adding) */
+  editing: optionalId.catch(null),
+});
+export type QuotaForm = z.infer<typeof quotaForm>;
+
+export const quotaQuery = z.object({ edit: optionalId.catch(null) });
+
+const rankValue = z
+  .string()
+  .trim()
+  .regex(/^\d{1,4}$/, 'enrolments.quotas.errors.rank')
+  .transform(Number)
+  .pipe(z.number().int().min(1, 'enrolments.quotas.errors.rank'));
+
+/** ranking a unit's nominees: rank_<enrolmentId> numbers, or one up/down button "up:12" */
+export const rankForm = z.object({
+  unit: z
+    .string()
+    .regex(/^\d{1,15}$/, 'errors.invalid')
+    .transform(Number),
+  move: z
+    .string()
+    .regex(/^(up|down):\d{1,15}$/, 'errors.invalid')
+    .optional(),
+});
+
+export function parseRanks(body: Record<string, unknown>): {
+  ranks: Map<number, number>;
+  errors: Record<string, string>;
+} {
+  const ranks = new Map<number, number>();
+  const errors: Record<string, string> = {};
+  for (const [k, v] of Object.entries(body)) {
+    const m = /^rank_(\d{1,15})$/.exec(k);
+    if (!m) continue;
+    const r = rankValue.safeParse(v);
+    if (r.success) ranks.set(Number(m[1]), r.data);
+    else errors[k] = 'enrolments.quotas.errors.rank';
+  }
+  return { ranks, errors };
+}

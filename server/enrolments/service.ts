@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { EnrolmentStatus } from '../../db/schema.ts';
 import { type AudienceRule, inAudience } from '../activities/audience.ts';
+import { isEligibleForPhase } from '../completion/service.ts';
 import type { AuditRepository } from '../core/audit.ts';
 import { type Db, tx } from '../core/db.ts';
 import { badRequest, FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
 import { authorize, can, isCoordinator, isOffice, unitScope, type Viewer } from '../core/policy.ts';
 import { type NotificationService, notificationsOf } from '../notifications/service.ts';
+import { QuotaRepository, type QuotaRow } from './quota-repository.ts';
+import { type Standing, standings } from './quota-rules.ts';
 import { AWAITING, EnrolmentRepository, type EnrolmentRow, SEATED } from './repository.ts';
 import type { Decision, StatusFilter } from './schemas.ts';
 
@@ -42,6 +45,10 @@ export const REASON = {
   promoted: 'enrolments.history.promoted',
   overCapacity: 'enrolments.history.overCapacity',
   autoApproved: 'enrolments.history.autoApproved',
+  fromReserve: 'enrolments.history.fromReserve',
+  declined: 'enrolments.history.declined',
+  confirmed: 'enrolments.history.confirmed',
+  unconfirmed: 'enrolments.history.unconfirmed',
 } as const;
 
 /**
@@ -51,6 +58,7 @@ export const REASON = {
  */
 export class EnrolmentService {
   readonly repo: EnrolmentRepository;
+  readonly quotaRepo: QuotaRepository;
 
   constructor(
     private db: Db,
@@ -59,6 +67,7 @@ export class EnrolmentService {
     private notifier: NotificationService,
   ) {
     this.repo = new EnrolmentRepository(db);
+    this.quotaRepo = new QuotaRepository(db);
   }
 
   static of(app: FastifyInstance): EnrolmentService {
@@ -82,15 +91,11 @@ export class EnrolmentService {
     };
   }
 
-  /** members (of these) who lack the previous phase the activity requires */
+  /** members (of these) who lack the previous phase the activity requires: the completion feature's one rule */
   private missingPrerequisite(a: ActivityInfo['a'], memberIds: number[]): Set<number> {
     if (!a.phaseId || !memberIds.length) return new Set();
-    const phase = this.repo.phase(a.phaseId);
-    if (!phase?.requiresPrevious) return new Set();
-    const prev = this.repo.previousPhase(phase.programmeId, phase.position);
-    if (!prev) return new Set();
-    const done = this.repo.completedPhase(memberIds, prev.id);
-    return new Set(memberIds.filter((m) => !done.has(m)));
+    const phaseId = a.phaseId;
+    return new Set(memberIds.filter((m) => !isEligibleForPhase(this.db, m, phaseId)));
   }
 
   /** why the activity takes no enrolment now (a translation key), or null */
@@ -129,14 +134,19 @@ export class EnrolmentService {
 
   // ------------------------------------------------------------ changing status
 
-  /** one status change: the row, its history line, the domain event and the notifications */
-  private transition(
+  /**
+   * One status change: the row, its history line, the domain event and the notifications
+   * (`notifyAs`: a notification kind of its own, e.g. "quota.fromReserve", instead of the
+   * status's). Runs inside the caller's transaction.
+   */
+  transition(
     e: EnrolmentRow,
     to: EnrolmentStatus,
     byUserId: number | null,
     reason: string | null,
     patch: Partial<EnrolmentRow> = {},
     from: EnrolmentStatus | null = e.status,
+    notifyAs: string | null = null,
   ): EnrolmentRow {
     const waitlistSeq = to === 'waitlisted' ? (patch.waitlistSeq ?? this.repo.nextWaitlistSeq(e.activityId)) : null;
     const overCapacity = to === 'approved' ? (patch.overCapacity ?? false) : SEATED.includes(to) && e.overCapacity;
@@ -152,11 +162,17 @@ export class EnrolmentService {
       byUserId,
       reason,
     });
-    this.notifyChange(next, to, byUserId, reason);
+    this.notifyChange(next, to, byUserId, reason, notifyAs);
     return next;
   }
 
-  private notifyChange(e: EnrolmentRow, to: EnrolmentStatus, byUserId: number | null, reason: string | null) {
+  private notifyChange(
+    e: EnrolmentRow,
+    to: EnrolmentStatus,
+    byUserId: number | null,
+    reason: string | null,
+    notifyAs: string | null = null,
+  ) {
     const a = this.repo.activity(e.activityId);
     const m = this.repo.member(e.memberId);
     if (!a || !m) return;
@@ -166,14 +182,14 @@ export class EnrolmentService {
     if (memberUser && memberUser !== byUserId)
       this.notifier.notify({
         userIds: [memberUser],
-        kind: `enrolment.${to}`,
+        kind: notifyAs ? `${notifyAs}.member` : `enrolment.${to}`,
         params: { activity: a.a.title, reason: shownReason },
         link,
       });
     if (e.nominatedByUserId && e.nominatedByUserId !== byUserId && e.nominatedByUserId !== memberUser)
       this.notifier.notify({
         userIds: [e.nominatedByUserId],
-        kind: `nomination.${to}`,
+        kind: notifyAs ? `${notifyAs}.nominator` : `nomination.${to}`,
         params: { activity: a.a.title, member: m.m.fullName, reason: shownReason },
         link,
       });
@@ -242,7 +258,14 @@ export class EnrolmentService {
       if (problem) throw badRequest(problem);
       const existing = this.repo.byActivityMember(activityId, memberId);
       if (existing && existing.status !== 'withdrawn') throw badRequest('enrolments.errors.alreadyEnrolled');
-      const base = { source: 'self' as const, note: null, nominatedByUnitId: null, nominatedByUserId: null };
+      const base = {
+        source: 'self' as const,
+        note: null,
+        nominatedByUnitId: null,
+        nominatedByUserId: null,
+        rank: null,
+        confirmation: null,
+      };
       const row = existing ?? this.repo.insert({ activityId, memberId, ...base, status: 'pending' });
       if (existing) this.repo.update(existing.id, base);
       const from = existing ? existing.status : null;
@@ -281,8 +304,81 @@ export class EnrolmentService {
         entityId: e.id,
         details: { activityId, from: e.status },
       });
-      if (wasSeated) this.promoteWaitlist(activityId, viewer.userId);
+      if (wasSeated) this.seatFreed(e, viewer.userId);
     });
+  }
+
+  // ------------------------------------------------------------ quota seats
+
+  /** the unit quota a nomination counts against, if any */
+  quotaOf(e: Pick<EnrolmentRow, 'activityId' | 'source' | 'nominatedByUnitId'>) {
+    if (e.source !== 'nomination' || !e.nominatedByUnitId) return null;
+    return this.quotaRepo.find(e.activityId, e.nominatedByUnitId) ?? null;
+  }
+
+  /**
+   * A seat was given up (withdrawn, declined, not confirmed in time, rejected). A quota
+   * seat goes to the unit's next reserve by rank (approved and notified); with no reserve
+   * left it goes back to the office: the waiting list moves up and the office is told.
+   * Other seats go to the waiting list. Runs inside the caller's transaction.
+   */
+  seatFreed(e: EnrolmentRow, byUserId: number | null): void {
+    const quota = this.quotaOf(e);
+    if (!quota) {
+      this.promoteWaitlist(e.activityId, byUserId);
+      return;
+    }
+    const act = this.repo.activity(e.activityId);
+    if (!act || ['finished', 'cancelled'].includes(act.a.status)) return;
+    const a = act.a;
+    const free = a.capacity === null || this.repo.seatsTaken(a.id) < a.capacity;
+    const reserve = free ? this.quotaRepo.nextReserve(a.id, quota.q.unitId) : undefined;
+    if (reserve) {
+      this.transition(reserve, 'approved', byUserId, REASON.fromReserve, {}, reserve.status, 'quota.fromReserve');
+      this.audit.record({
+        userId: byUserId,
+        action: 'quota.reservePromoted',
+        entity: 'enrolment',
+        entityId: reserve.id,
+        details: { activityId: a.id, unitId: quota.q.unitId, freedBy: e.id },
+      });
+      return;
+    }
+    const promoted = this.promoteWaitlist(a.id, byUserId);
+    this.notifier.notify({
+      userIds: this.quotaRepo.officeUserIds().filter((id) => id !== byUserId),
+      kind: 'quota.seatReturned',
+      params: { activity: a.title, unit: quota.unitNameAr, promoted },
+      link: `/activities/${a.id}/quotas`,
+    });
+    this.audit.record({
+      userId: byUserId,
+      action: 'quota.seatReturned',
+      entity: 'activity',
+      entityId: a.id,
+      details: { unitId: quota.q.unitId, freedBy: e.id, promoted },
+    });
+  }
+
+  /** main/reserve standing of the given nominations (those counting against a quota) */
+  standingsOf(rows: { id: number; activityId: number; source: string; nominatedByUnitId: number | null }[]) {
+    const pairs = new Map<string, { activityId: number; unitId: number }>();
+    for (const r of rows)
+      if (r.source === 'nomination' && r.nominatedByUnitId)
+        pairs.set(`${r.activityId}:${r.nominatedByUnitId}`, { activityId: r.activityId, unitId: r.nominatedByUnitId });
+    const quotas = this.quotaRepo.findPairs([...pairs.values()]);
+    const counted = [...pairs.values()].filter((p) => quotas.has(`${p.activityId}:${p.unitId}`));
+    const byPair = new Map<string, { id: number; status: EnrolmentStatus }[]>();
+    for (const n of this.quotaRepo.nominations(counted)) {
+      const k = `${n.activityId}:${n.unitId}`;
+      byPair.set(k, [...(byPair.get(k) ?? []), n]);
+    }
+    const out = new Map<number, Standing & { quota: QuotaRow }>();
+    for (const [k, list] of byPair) {
+      const quota = quotas.get(k)!;
+      for (const [id, st] of standings(list, quota.seats)) out.set(id, { ...st, quota });
+    }
+    return out;
   }
 
   // ------------------------------------------------------------ nominations
@@ -313,6 +409,7 @@ export class EnrolmentService {
       page: q.page,
       pages: Math.max(1, Math.ceil(search.total / SEARCH_PAGE_SIZE)),
       mine: mine.rows.filter((r) => isOffice(viewer) || r.source === 'nomination'),
+      standings: this.standingsOf(mine.rows),
       counts: this.repo.counts(activityId),
       isOffice: isOffice(viewer),
     };
@@ -342,6 +439,12 @@ export class EnrolmentService {
       const existing = new Map(this.repo.byActivityMembers(activityId, memberIds).map((e) => [e.memberId, e]));
       const missing = this.missingPrerequisite(a, memberIds);
       const rule = this.audienceRule(a);
+      // with unit quotas, a coordinator's nomination counts against the quota of the
+      // closest unit over the member, until that unit's nomination deadline
+      const quotas = office ? [] : this.quotaRepo.ofActivity(activityId);
+      const quotaOf = (unitPath: string) =>
+        quotas.filter((q) => unitPath.startsWith(q.unitPath)).sort((x, y) => y.unitPath.length - x.unitPath.length)[0];
+      const now = new Date();
       const errors: Record<string, string> = {};
       for (const id of memberIds) {
         const m = found.get(id);
@@ -361,6 +464,12 @@ export class EnrolmentService {
         else if (existing.has(id) && existing.get(id)!.status !== 'withdrawn')
           errors[field] = 'enrolments.errors.alreadyEnrolled';
         else if (missing.has(id)) errors[field] = 'enrolments.errors.prerequisite';
+        else if (quotas.length) {
+          const q = quotaOf(m.unitPath);
+          if (!q) errors[field] = 'enrolments.quotas.errors.noQuota';
+          else if (q.q.nominationDeadline && now >= q.q.nominationDeadline)
+            errors[field] = 'enrolments.quotas.errors.deadlinePassed';
+        }
       }
       if (Object.keys(errors).length) {
         const kinds = new Set(Object.values(errors));
@@ -368,19 +477,32 @@ export class EnrolmentService {
         throw new FormError(errors);
       }
       const statuses: EnrolmentStatus[] = [];
+      const lastRank = new Map<number, number>();
       for (const id of memberIds) {
         const m = found.get(id)!;
-        // the nominating unit: the coordinator's own unit that covers the member (the closest one)
+        // the nominating unit: the quota unit over the member, else the coordinator's own
+        // unit that covers the member (the closest one)
+        const quota = quotas.length ? quotaOf(m.unitPath) : undefined;
         const unit = office
           ? null
-          : viewer.coordinatorUnits
-              .filter((u) => m.unitPath.startsWith(u.path))
-              .sort((x, y) => y.path.length - x.path.length)[0];
+          : quota
+            ? { id: quota.q.unitId }
+            : viewer.coordinatorUnits
+                .filter((u) => m.unitPath.startsWith(u.path))
+                .sort((x, y) => y.path.length - x.path.length)[0];
+        // a quota's nominees are ranked in the order they were nominated; the coordinator reorders them
+        let rank: number | null = null;
+        if (quota) {
+          rank = (lastRank.get(quota.q.unitId) ?? this.quotaRepo.maxRank(activityId, quota.q.unitId)) + 1;
+          lastRank.set(quota.q.unitId, rank);
+        }
         const base = {
           source: office ? ('office' as const) : ('nomination' as const),
           nominatedByUnitId: unit?.id ?? null,
           nominatedByUserId: viewer.userId,
           note: input.notes[id] ?? null,
+          rank,
+          confirmation: null,
         };
         const prev = existing.get(id);
         const row = prev ?? this.repo.insert({ activityId, memberId: id, ...base, status: 'nominated' });
@@ -430,7 +552,7 @@ export class EnrolmentService {
         if (!DECIDABLE[action].includes(r.status))
           throw new FormError({ _form: `enrolments.errors.already_${r.status}` });
       const result = { approved: 0, waitlisted: 0, rejected: 0 };
-      const freed = new Set<number>();
+      const freed: EnrolmentRow[] = [];
       const activityCache = new Map<number, ActivityInfo['a']>();
       for (const id of unique) {
         const e = byId.get(id)!;
@@ -445,7 +567,7 @@ export class EnrolmentService {
         if (action === 'approve')
           next = this.seatOrWaitlist(e, a, viewer.userId, { override: opts.override, reason: opts.reason });
         else if (action === 'reject') {
-          if (SEATED.includes(e.status)) freed.add(a.id);
+          if (SEATED.includes(e.status)) freed.push(e);
           next = this.transition(e, 'rejected', viewer.userId, opts.reason);
         } else next = this.transition(e, 'waitlisted', viewer.userId, opts.reason);
         if (next.status === 'approved') result.approved++;
@@ -459,7 +581,7 @@ export class EnrolmentService {
         entityId: unique.length === 1 ? unique[0] : null,
         details: { ids: unique, reason: opts.reason, override: opts.override, result },
       });
-      for (const activityId of freed) this.promoteWaitlist(activityId, viewer.userId);
+      for (const e of freed) this.seatFreed(e, viewer.userId);
       return result;
     });
   }
@@ -485,6 +607,7 @@ export class EnrolmentService {
     return {
       rows,
       total,
+      standings: this.standingsOf(rows),
       page: q.page,
       pages: Math.max(1, Math.ceil(total / QUEUE_PAGE_SIZE)),
       status,

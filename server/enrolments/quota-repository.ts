@@ -1,0 +1,229 @@
+import { and, asc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import {
+  activities,
+  type EnrolmentStatus,
+  enrolmentEvents,
+  enrolments,
+  members,
+  sessions,
+  unitQuotas,
+  units,
+  userRoles,
+  users,
+} from '../../db/schema.ts';
+import type { Db } from '../core/db.ts';
+import type { EnrolmentRow } from './repository.ts';
+
+/** statuses of a unit's nominations that still count for its quota (seated, waiting or to decide) */
+export const LIVE: EnrolmentStatus[] = ['nominated', 'pending', 'waitlisted', 'approved', 'completed', 'not_completed'];
+/** statuses a reserve can be in: not seated yet, not refused */
+export const RESERVABLE: EnrolmentStatus[] = ['nominated', 'pending', 'waitlisted'];
+
+export type QuotaRow = typeof unitQuotas.$inferSelect;
+
+/** The only place quota data (unit_quotas, ranks, confirmations) touches Drizzle. */
+export class QuotaRepository {
+  constructor(private db: Db) {}
+
+  /** an activity's quotas with their units, in tree order */
+  ofActivity(activityId: number) {
+    return this.db
+      .select({
+        q: unitQuotas,
+        unitPath: units.path,
+        unitNameAr: units.nameAr,
+        unitNameEn: units.nameEn,
+      })
+      .from(unitQuotas)
+      .innerJoin(units, eq(units.id, unitQuotas.unitId))
+      .where(eq(unitQuotas.activityId, activityId))
+      .orderBy(asc(units.path))
+      .all();
+  }
+
+  find(activityId: number, unitId: number) {
+    return this.db
+      .select({ q: unitQuotas, unitPath: units.path, unitNameAr: units.nameAr, unitNameEn: units.nameEn })
+      .from(unitQuotas)
+      .innerJoin(units, eq(units.id, unitQuotas.unitId))
+      .where(and(eq(unitQuotas.activityId, activityId), eq(unitQuotas.unitId, unitId)))
+      .get();
+  }
+
+  /** the quotas of several (activity, unit) pairs, keyed "activity:unit" */
+  findPairs(pairs: { activityId: number; unitId: number }[]): Map<string, QuotaRow> {
+    const map = new Map<string, QuotaRow>();
+    if (!pairs.length) return map;
+    const rows = this.db
+      .select()
+      .from(unitQuotas)
+      .where(or(...pairs.map((p) => and(eq(unitQuotas.activityId, p.activityId), eq(unitQuotas.unitId, p.unitId)))))
+      .all();
+    for (const r of rows) map.set(`${r.activityId}:${r.unitId}`, r);
+    return map;
+  }
+
+  insert(v: QuotaRow): void {
+    this.db.insert(unitQuotas).values(v).run();
+  }
+
+  update(activityId: number, unitId: number, v: Partial<QuotaRow>): void {
+    this.db
+      .update(unitQuotas)
+      .set(v)
+      .where(and(eq(unitQuotas.activityId, activityId), eq(unitQuotas.unitId, unitId)))
+      .run();
+  }
+
+  remove(activityId: number, unitId: number): void {
+    this.db
+      .delete(unitQuotas)
+      .where(and(eq(unitQuotas.activityId, activityId), eq(unitQuotas.unitId, unitId)))
+      .run();
+  }
+
+  unit(id: number) {
+    return this.db.select().from(units).where(eq(units.id, id)).get();
+  }
+
+  /** when the activity starts: its first scheduled session, if any */
+  firstSessionAt(activityId: number): Date | null {
+    const r = this.db
+      .select({ at: sql<number | null>`min(${sessions.startsAt})` })
+      .from(sessions)
+      .where(and(eq(sessions.activityId, activityId), eq(sessions.status, 'scheduled')))
+      .get();
+    return r?.at ? new Date(r.at) : null;
+  }
+
+  /** nominations of the given quota units (of one activity or of several pairs) that still count, by rank */
+  nominations(pairs: { activityId: number; unitId: number }[]) {
+    if (!pairs.length) return [];
+    return this.db
+      .select({
+        id: enrolments.id,
+        activityId: enrolments.activityId,
+        unitId: enrolments.nominatedByUnitId,
+        memberId: enrolments.memberId,
+        memberName: members.fullName,
+        status: enrolments.status,
+        rank: enrolments.rank,
+        confirmation: enrolments.confirmation,
+      })
+      .from(enrolments)
+      .innerJoin(members, eq(members.id, enrolments.memberId))
+      .where(
+        and(
+          or(
+            ...pairs.map((p) =>
+              and(eq(enrolments.activityId, p.activityId), eq(enrolments.nominatedByUnitId, p.unitId)),
+            ),
+          ),
+          eq(enrolments.source, 'nomination'),
+          inArray(enrolments.status, LIVE),
+        ),
+      )
+      .orderBy(sql`${enrolments.rank} is null`, asc(enrolments.rank), asc(enrolments.id))
+      .all();
+  }
+
+  /** the highest rank given so far in a unit's nominations (0 when none) */
+  maxRank(activityId: number, unitId: number): number {
+    return this.db
+      .select({ n: sql<number>`coalesce(max(${enrolments.rank}), 0)` })
+      .from(enrolments)
+      .where(
+        and(
+          eq(enrolments.activityId, activityId),
+          eq(enrolments.nominatedByUnitId, unitId),
+          eq(enrolments.source, 'nomination'),
+          inArray(enrolments.status, LIVE),
+        ),
+      )
+      .get()!.n;
+  }
+
+  setRank(enrolmentId: number, rank: number): void {
+    this.db.update(enrolments).set({ rank, updatedAt: new Date() }).where(eq(enrolments.id, enrolmentId)).run();
+  }
+
+  /** the unit's next reserve: the best ranked nomination that holds no seat yet and was not refused */
+  nextReserve(activityId: number, unitId: number): EnrolmentRow | undefined {
+    return this.db
+      .select()
+      .from(enrolments)
+      .where(
+        and(
+          eq(enrolments.activityId, activityId),
+          eq(enrolments.nominatedByUnitId, unitId),
+          eq(enrolments.source, 'nomination'),
+          inArray(enrolments.status, RESERVABLE),
+        ),
+      )
+      .orderBy(sql`${enrolments.rank} is null`, asc(enrolments.rank), asc(enrolments.id))
+      .limit(1)
+      .get();
+  }
+
+  /** when the enrolment was last approved (its confirmation clock starts there) */
+  approvedAt(enrolmentId: number): Date | null {
+    const r = this.db
+      .select({ at: sql<number | null>`max(${enrolmentEvents.at})` })
+      .from(enrolmentEvents)
+      .where(and(eq(enrolmentEvents.enrolmentId, enrolmentId), eq(enrolmentEvents.toStatus, 'approved')))
+      .get();
+    return r?.at ? new Date(r.at) : null;
+  }
+
+  /**
+   * Approved quota seats nobody confirmed in time: the unit's confirm-by date has passed
+   * for seats approved before it; a seat approved later (a reserve moved up) gets `graceMs`
+   * from its approval. Only activities still taking place. `activityId` narrows to one.
+   */
+  expiredSeats(now: Date, graceMs: number, activityId: number | null = null): EnrolmentRow[] {
+    const approvedAt = sql`(select max(${enrolmentEvents.at}) from ${enrolmentEvents} where ${enrolmentEvents.enrolmentId} = ${enrolments.id} and ${enrolmentEvents.toStatus} = 'approved')`;
+    const conds: SQL[] = [
+      sql`${unitQuotas.confirmBy} is not null`,
+      sql`${unitQuotas.confirmBy} <= ${now.getTime()}`,
+      eq(enrolments.status, 'approved'),
+      sql`${enrolments.confirmation} is null`,
+      eq(enrolments.source, 'nomination'),
+      inArray(activities.status, ['draft', 'open', 'running']),
+      sql`(${approvedAt} is null or ${approvedAt} < ${unitQuotas.confirmBy} or ${approvedAt} <= ${now.getTime() - graceMs})`,
+    ];
+    if (activityId) conds.push(eq(unitQuotas.activityId, activityId));
+    return this.db
+      .select({ e: enrolments })
+      .from(unitQuotas)
+      .innerJoin(
+        enrolments,
+        and(eq(enrolments.nominatedByUnitId, unitQuotas.unitId), eq(enrolments.activityId, unitQuotas.activityId)),
+      )
+      .innerJoin(activities, eq(activities.id, unitQuotas.activityId))
+      .where(and(...conds))
+      .orderBy(asc(enrolments.activityId), asc(enrolments.rank), asc(enrolments.id))
+      .all()
+      .map((r) => r.e);
+  }
+
+  /** signed-in staff of the Qualification Office (admin, office), active */
+  officeUserIds(): number[] {
+    return this.db
+      .selectDistinct({ id: users.id })
+      .from(userRoles)
+      .innerJoin(users, eq(users.id, userRoles.userId))
+      .where(and(inArray(userRoles.role, ['admin', 'office']), eq(users.active, true)))
+      .all()
+      .map((r) => r.id);
+  }
+
+  /** coordinators of exactly this unit */
+  coordinatorUserIds(unitId: number): number[] {
+    return this.db
+      .selectDistinct({ id: userRoles.userId })
+      .from(userRoles)
+      .where(and(eq(userRoles.role, 'coordinator'), eq(userRoles.unitId, unitId)))
+      .all()
+      .map((r) => r.id);
+  }
+}
