@@ -190,6 +190,11 @@ export const permissions = {
   // ---- end reports
 
   // ---- field attendance, follow-up
+  /** keep rosters on the phone (the offline rosters page and its sync): trainers and the office */
+  'field.offline': (v: Viewer | null) => isOffice(v) || isTrainer(v),
+  /** the hall's live check-in screen of a session: whoever may mark it, and whoever sees its organiser's attendance */
+  'field.hall': (v: Viewer | null, s?: { trainerUserId: number | null; organisingUnitPath: string }) =>
+    !!s && (can(v, 'attendance.mark', s) || can(v, 'attendance.viewIn', s.organisingUnitPath)),
   // ---- end field
 } as const;
 
