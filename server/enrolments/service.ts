@@ -734,6 +734,11 @@ export class EnrolmentService {
         !['finished', 'cancelled'].includes(a.status) &&
         !(a.withdrawCutoffAt && now >= a.withdrawCutoffAt),
       canNominate: (isOffice(viewer) || isCoordinator(viewer)) && !['finished', 'cancelled'].includes(a.status),
+      // the unit quotas the viewer nominates under (the office: all of them)
+      quotas:
+        isOffice(viewer) || isCoordinator(viewer)
+          ? this.quotaRepo.ofActivity(activityId).filter((q) => can(viewer, 'enrolments.rankIn', q.unitPath))
+          : [],
       canRoster,
       isOffice: isOffice(viewer),
     };

@@ -7,6 +7,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
+import { confirmDeadline, RESERVE_CONFIRM_MS, standings } from '../../server/enrolments/quota-rules.ts';
 import { QuotaService } from '../../server/enrolments/quotas.ts';
 import { activityForm } from '../activities/factories.ts';
 import { makeMember, makeOrg, makeUser } from '../factories.ts';
@@ -145,6 +146,10 @@ describe('the quota and reserve flow', () => {
       waitlistSeq: 1,
     });
 
+    // the coordinator sees its unit's quota on the activity page
+    const activityPage = textOf((await coord.get(`/activities/${a.id}`)).body);
+    expect(activityPage).toContain('حصة الوحدة مجلس مدينة الرقة: 3 مقاعد');
+
     // five nominees: three with a login, two without
     const names = ['أحمد الأول', 'باسل الثاني', 'جمال الثالث', 'داود الرابع', 'هاني الخامس'];
     const people: { member: { id: number }; user?: { id: number }; client: Client | null }[] = [];
@@ -185,6 +190,7 @@ describe('the quota and reserve flow', () => {
     const bad = await coord.post(`/activities/${a.id}/ranks`, { unit: org.units.raqqa.id, [`rank_${e(m1).id}`]: '0' });
     expect(bad.status).toBe(400);
     expect(textOf(bad.body)).toContain('أدخل ترتيبًا من 1 فما فوق');
+    expect(textOf(bad.body).match(/أدخل ترتيبًا من 1 فما فوق/g)).toHaveLength(2);
     expect(e(m1).rank).toBe(2);
 
     // the office sees the quota, rank and main/reserve in its queue, and approves the main three
@@ -380,5 +386,56 @@ describe('capacity raised', () => {
     const e2 = enrolmentOf(t.db, a.id, m2.id)!;
     expect(e2.status).toBe('approved');
     expect(eventsOf(t.db, e2.id).map((h) => h.reason)).toContain('enrolments.history.promoted');
+  });
+});
+
+describe('main nominees and reserves', () => {
+  it('gives the seats left to the best ranked not yet seated, the rest are numbered reserves', () => {
+    const rows = [
+      { id: 1, status: 'nominated' as const },
+      { id: 2, status: 'approved' as const },
+      { id: 3, status: 'waitlisted' as const },
+      { id: 4, status: 'nominated' as const },
+      { id: 5, status: 'nominated' as const },
+    ];
+    const st = standings(rows, 3);
+    expect([...st.values()].map((x) => (x.role === 'main' ? 'main' : `r${x.reserveNo}`))).toEqual([
+      'main',
+      'main',
+      'main',
+      'r1',
+      'r2',
+    ]);
+    // a seat holder ranked low stays main; the one above it becomes the reserve
+    const low = standings(
+      [
+        { id: 1, status: 'nominated' },
+        { id: 2, status: 'nominated' },
+        { id: 3, status: 'approved' },
+      ],
+      2,
+    );
+    expect([1, 2, 3].map((id) => low.get(id)!.role)).toEqual(['main', 'reserve', 'main']);
+    expect(standings(rows, 0).get(2)!.role).toBe('main');
+  });
+
+  it('gives a seat approved after the confirm-by date its own days to confirm', () => {
+    const by = new Date('2026-12-01T00:00:00Z');
+    expect(confirmDeadline(null, new Date())).toBeNull();
+    expect(confirmDeadline(by, new Date('2026-11-20T00:00:00Z'))).toEqual(by);
+    expect(confirmDeadline(by, new Date('2026-12-02T00:00:00Z'))).toEqual(
+      new Date(new Date('2026-12-02T00:00:00Z').getTime() + RESERVE_CONFIRM_MS),
+    );
+  });
+
+  it('shows the quota page in English too', async () => {
+    const a = course(5);
+    const office = await signedIn('office');
+    await office.post(`/activities/${a.id}/quotas`, { unit: org.units.raqqa.id, seats: '2' });
+    office.cookies.set('taahil_lang', 'en');
+    const page = textOf((await office.get(`/activities/${a.id}/quotas`)).body);
+    expect(page).toContain('Seat quotas');
+    expect(page).toContain('Raqqa');
+    expect(page).toContain('0 nominated, 0 seated (0 confirmed), 0 reserves');
   });
 });
