@@ -147,24 +147,6 @@ export class QuotaRepository {
     this.db.update(enrolments).set({ rank, updatedAt: new Date() }).where(eq(enrolments.id, enrolmentId)).run();
   }
 
-  /** the unit's next reserve: the best ranked nomination that holds no seat yet and was not refused */
-  nextReserve(activityId: number, unitId: number): EnrolmentRow | undefined {
-    return this.db
-      .select()
-      .from(enrolments)
-      .where(
-        and(
-          eq(enrolments.activityId, activityId),
-          eq(enrolments.nominatedByUnitId, unitId),
-          eq(enrolments.source, 'nomination'),
-          inArray(enrolments.status, RESERVABLE),
-        ),
-      )
-      .orderBy(sql`${enrolments.rank} is null`, asc(enrolments.rank), asc(enrolments.id))
-      .limit(1)
-      .get();
-  }
-
   /** when the enrolment was last approved (its confirmation clock starts there) */
   approvedAt(enrolmentId: number): Date | null {
     const r = this.db

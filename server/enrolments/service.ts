@@ -8,7 +8,7 @@ import { badRequest, FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
 import { authorize, can, isCoordinator, isOffice, unitScope, type Viewer } from '../core/policy.ts';
 import { type NotificationService, notificationsOf } from '../notifications/service.ts';
-import { QuotaRepository, type QuotaRow } from './quota-repository.ts';
+import { QuotaRepository, type QuotaRow, RESERVABLE } from './quota-repository.ts';
 import { type Standing, standings } from './quota-rules.ts';
 import { AWAITING, EnrolmentRepository, type EnrolmentRow, SEATED } from './repository.ts';
 import type { Decision, StatusFilter } from './schemas.ts';
@@ -332,7 +332,7 @@ export class EnrolmentService {
     if (!act || ['finished', 'cancelled'].includes(act.a.status)) return;
     const a = act.a;
     const free = a.capacity === null || this.repo.seatsTaken(a.id) < a.capacity;
-    const reserve = free ? this.quotaRepo.nextReserve(a.id, quota.q.unitId) : undefined;
+    const reserve = free ? this.firstReserve(a.id, quota.q.unitId, quota.q.seats) : undefined;
     if (reserve) {
       this.transition(reserve, 'approved', byUserId, REASON.fromReserve, {}, reserve.status, 'quota.fromReserve');
       this.audit.record({
@@ -358,6 +358,20 @@ export class EnrolmentService {
       entityId: a.id,
       details: { unitId: quota.q.unitId, freedBy: e.id, promoted },
     });
+  }
+
+  /**
+   * The unit's reserve #1 as it stood before a seat was freed: main nominees still waiting
+   * for the office keep their place, the seat goes to the best ranked beyond them. None when
+   * the unit still holds its whole quota or has no one left.
+   */
+  private firstReserve(activityId: number, unitId: number, seats: number): EnrolmentRow | undefined {
+    const list = this.quotaRepo.nominations([{ activityId, unitId }]);
+    const seated = list.filter((n) => SEATED.includes(n.status)).length;
+    const waiting = list.filter((n) => RESERVABLE.includes(n.status));
+    const index = seats - seated - 1;
+    const pick = index >= 0 ? waiting[index] : undefined;
+    return pick ? this.repo.find(pick.id) : undefined;
   }
 
   /** main/reserve standing of the given nominations (those counting against a quota) */

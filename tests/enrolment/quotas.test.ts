@@ -307,6 +307,30 @@ describe('the quota and reserve flow', () => {
   });
 });
 
+describe('a declined seat goes to the reserve, not to a main nominee still waiting for the office', () => {
+  it('approves reserve #1 and leaves the undecided main nominee to the office', async () => {
+    const a = course(10);
+    const office = await signedIn('office');
+    const coord = await signedIn('coordinator');
+    await office.post(`/activities/${a.id}/quotas`, { unit: org.units.raqqa.id, seats: '2' });
+    const [first, second, reserve] = [0, 1, 2].map(() => makeMember(t.db, { unitId: org.units.karama.id }));
+    await coord.post(`/activities/${a.id}/nominate`, { memberIds: [first.id, second.id, reserve.id] });
+    const e = (m: { id: number }) => enrolmentOf(t.db, a.id, m.id)!;
+    await office.post('/nominations/decide', { ids: [e(first).id], action: 'approve' });
+    // the member has no login: the coordinator declines for them
+    expect((await coord.post(`/enrolments/${e(first).id}/decline`, { reason: 'مريض' })).status).toBe(303);
+    expect(e(first).status).toBe('withdrawn');
+    expect(eventsOf(t.db, e(first).id).at(-1)!.reason).toBe('مريض');
+    expect(e(second).status).toBe('nominated');
+    expect(e(reserve).status).toBe('approved');
+    // the unit holds its quota again (1 approved + 1 to decide): a later decline with no reserve
+    // left goes back to the office
+    await office.post('/nominations/decide', { ids: [e(second).id], action: 'approve' });
+    await coord.post(`/enrolments/${e(second).id}/decline`);
+    expect(kindsOf(org.users.office.id)).toContain('quota.seatReturned');
+  });
+});
+
 describe('quota rules for coordinators', () => {
   it('refuses nominations after the unit deadline and for units without a quota, nothing saved', async () => {
     const a = course(10);
