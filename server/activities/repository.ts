@@ -53,6 +53,9 @@ export interface CatalogueScope {
   now: Date;
 }
 
+/** a file attached to a member's apology (server/followup) is private to it: never an activity's material */
+const notApologyFile = sql`not exists (select 1 from apologies ap where ap.material_id = ${materials.id})`;
+
 /** Every query behind activities, their councils and materials. */
 export class ActivityRepository {
   constructor(private db: Db) {}
@@ -346,13 +349,19 @@ export class ActivityRepository {
       })
       .from(materials)
       .leftJoin(users, eq(users.id, materials.uploadedBy))
-      .where(and(eq(materials.activityId, activityId), isNull(materials.deletedAt)))
+      .where(and(eq(materials.activityId, activityId), isNull(materials.deletedAt), notApologyFile))
       .orderBy(asc(materials.id))
       .all();
   }
 
   material(id: number) {
-    return this.db.select().from(materials).where(eq(materials.id, id)).get() ?? null;
+    return (
+      this.db
+        .select()
+        .from(materials)
+        .where(and(eq(materials.id, id), notApologyFile))
+        .get() ?? null
+    );
   }
 
   insertMaterial(values: typeof materials.$inferInsert): number {

@@ -349,6 +349,70 @@ export class AttendanceService {
     });
   }
 
+  // ------------------------------------------------------------------ apologies
+
+  /**
+   * An accepted apology (server/followup) marks the member excused (via 'apology'),
+   * also before the session starts. A present or late mark stays (the member came after
+   * all). Same rights as marking: the session's trainer or the office, and after the edit
+   * window only the office. Returns whether the mark changed.
+   */
+  excuseByApology(
+    viewer: Viewer | null,
+    sessionId: number,
+    memberId: number,
+    opts: { apologyId: number; note: string | null },
+    now = new Date(),
+  ): boolean {
+    const { session, activity } = this.load(sessionId);
+    authorize(viewer, 'attendance.mark', session);
+    const state = this.state(session, activity, now);
+    if (state.windowClosed && !isOffice(viewer)) throw new FormError({ _form: 'attendance.errors.windowClosed' });
+    return tx(this.db, () => {
+      const before = this.repo.mark(session.id, memberId);
+      if (before && before.status !== 'absent') return false;
+      const note = opts.note ?? before?.note ?? null;
+      this.repo.upsertMark({
+        sessionId: session.id,
+        memberId,
+        status: 'excused',
+        note,
+        via: 'apology',
+        markedBy: viewer.userId,
+        markedAt: now,
+      });
+      this.repo.insertEvents([
+        {
+          sessionId: session.id,
+          memberId,
+          fromStatus: before?.status ?? null,
+          toStatus: 'excused',
+          note,
+          reason: null,
+          via: 'apology',
+          byUserId: viewer.userId,
+          at: now,
+        },
+      ]);
+      this.repo.recomputeCounters(activity.id, [memberId], now);
+      const changes = [{ memberId, from: before?.status ?? null, to: 'excused' as const }];
+      this.audit.record({
+        userId: viewer.userId,
+        action: 'attendance.apology',
+        entity: 'session',
+        entityId: session.id,
+        details: { activityId: activity.id, apologyId: opts.apologyId, changes },
+      });
+      this.events.emit('attendance.changed', {
+        sessionId: session.id,
+        activityId: activity.id,
+        changes,
+        byUserId: viewer.userId,
+      });
+      return true;
+    });
+  }
+
   // ------------------------------------------------------------------ check-in
 
   /** What the check-in page of one session needs (its title; no code is ever shown here). */

@@ -196,6 +196,30 @@ export const permissions = {
   'field.hall': (v: Viewer | null, s?: { trainerUserId: number | null; organisingUnitPath: string }) =>
     !!s && (can(v, 'attendance.mark', s) || can(v, 'attendance.viewIn', s.organisingUnitPath)),
   // ---- end field
+
+  // ---- followup: apologies, absence alerts, weekly digests (server/followup)
+  /** send or withdraw one's own apology (the service checks the session is theirs and upcoming) */
+  'apologies.send': (v: Viewer | null) => isMember(v),
+  /** accept or refuse an apology: the session's trainer or the office (coordinators only read) */
+  'apologies.decide': (v: Viewer | null, session?: { trainerUserId: number | null }) =>
+    isOffice(v) || (!!v && !!session && session.trainerUserId === v.userId),
+  /** see one apology and its attachment: its member, the session's trainer, the office, coordinators over the member */
+  'apologies.view': (
+    v: Viewer | null,
+    a?: { memberId: number; trainerUserId: number | null; memberUnitPath: string },
+  ) =>
+    !!v &&
+    !!a &&
+    (isOffice(v) ||
+      v.memberId === a.memberId ||
+      (a.trainerUserId !== null && a.trainerUserId === v.userId) ||
+      (isCoordinator(v) && inScope(v, a.memberUnitPath))),
+  /** the apologies page: members (their own), trainers (their sessions), coordinators (their members), the office */
+  'apologies.queue': (v: Viewer | null) => isOffice(v) || isTrainer(v) || isCoordinator(v) || isMember(v),
+  /** a unit's weekly digest: the office any unit, a coordinator the units of its subtree */
+  'followup.digest': (v: Viewer | null, unitPath?: string | null) =>
+    (isOffice(v) || isCoordinator(v)) && inScope(v, unitPath),
+  // ---- end followup
 } as const;
 
 export type Permission = keyof typeof permissions;
