@@ -11,15 +11,22 @@ import { AbsenceAlerts } from './escalation.ts';
 import { apologySchema, decideSchema, digestQuery, newApologyQuery, queueQuery } from './schemas.ts';
 import { ApologyService, type Upload } from './service.ts';
 
-const instances = new WeakMap<object, { apologies: ApologyService; alerts: AbsenceAlerts; digests: DigestService }>();
-/** the feature's services, one set per app (routes, panels, the event handler and the weekly job share them) */
-export function followupOf(app: FastifyInstance) {
-  let s = instances.get(app.db);
-  if (!s) {
-    s = { apologies: new ApologyService(app), alerts: new AbsenceAlerts(app), digests: new DigestService(app) };
-    instances.set(app.db, s);
+interface FollowupServices {
+  apologies: ApologyService;
+  alerts: AbsenceAlerts;
+  digests: DigestService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** the follow-up feature's services (set up once per app in feature.setup) */
+    followup: FollowupServices;
   }
-  return s;
+}
+
+/** the feature's services, one set per app (routes, panels, the event handler and the weekly job share them) */
+export function followupOf(app: FastifyInstance): FollowupServices {
+  return app.followup;
 }
 
 const idOf = (req: FastifyRequest) => parseId((req.params as { id: string }).id);
@@ -185,6 +192,11 @@ export const feature: Feature = {
     });
   },
   setup: (app) => {
+    app.decorate('followup', {
+      apologies: new ApologyService(app),
+      alerts: new AbsenceAlerts(app),
+      digests: new DigestService(app),
+    });
     const { alerts, digests } = followupOf(app);
     app.events.on('attendance.changed', (e) => {
       alerts.onAttendanceChanged(e);
