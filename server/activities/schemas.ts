@@ -60,7 +60,7 @@ export const activityFormSchema = z
     maxConsecutiveAbsences: optionalInt(1, 1000),
     dropLowest: optionalInt(0, 1000).transform((v) => v ?? 0),
     hasAssessment: checkbox,
-    passMark: optionalInt(0, 100),
+    passMark: optionalInt(0, 1_000_000),
     absenceAlertAfter: optionalInt(1, 1000),
     checkinOpensBeforeMin: int(0, 24 * 60),
     lateAfterMin: int(0, 24 * 60),
@@ -75,6 +75,15 @@ export const activityFormSchema = z
       ctx.addIssue({ code: 'custom', path: ['enrolClosesAt'], message: 'activities.errors.windowOrder' });
     if (v.hasAssessment && v.passMark === null)
       ctx.addIssue({ code: 'custom', path: ['passMark'], message: 'activities.errors.passMarkRequired' });
+    // a rule that can never be met, or an alert that comes too late (server/followup)
+    if (v.passMark !== null && v.passMark > 100)
+      ctx.addIssue({ code: 'custom', path: ['passMark'], message: 'followup.ruleErrors.passMarkRange' });
+    if (
+      v.absenceAlertAfter !== null &&
+      v.maxConsecutiveAbsences !== null &&
+      v.absenceAlertAfter >= v.maxConsecutiveAbsences
+    )
+      ctx.addIssue({ code: 'custom', path: ['absenceAlertAfter'], message: 'followup.ruleErrors.alertAfterLimit' });
   });
 export type ActivityForm = z.infer<typeof activityFormSchema>;
 

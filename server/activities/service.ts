@@ -220,6 +220,10 @@ export class ActivityService {
         const taken = this.repo.seatsTaken(id);
         if (values.capacity < taken) throw new FormError({ capacity: 'activities.errors.capacityBelowApproved' });
       }
+      // dropping as many sessions as are planned leaves nothing for the rule to count
+      const planned = this.repo.sessionSummary(id).count;
+      if (values.dropLowest > 0 && planned > 0 && values.dropLowest >= planned)
+        throw new FormError({ dropLowest: 'followup.ruleErrors.dropTooMany' });
       this.repo.update(id, values);
       this.repo.setCouncils(id, councilIds);
       if (values.capacity !== before.capacity)

@@ -46,6 +46,15 @@ export function sessionRate(c: { present: number; late: number }, rosterSize: nu
   return Math.round(((c.present + c.late) / rosterSize) * 100);
 }
 
+/** Present, late and excused (came, or excused themselves in advance) for a session's commitment rate. */
+export function commitmentRate(
+  c: { present: number; late: number; excused: number },
+  rosterSize: number,
+): number | null {
+  if (rosterSize <= 0) return null;
+  return Math.round(((c.present + c.late + c.excused) / rosterSize) * 100);
+}
+
 /** Characters for check-in codes: no 0/O, 1/I/L lookalikes. */
 export const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 export const normalizeCode = (code: string) => code.toUpperCase().replace(/[\s-]/g, '');

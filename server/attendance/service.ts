@@ -14,6 +14,7 @@ import {
   CODE_ALPHABET,
   checkinOpen,
   checkinStatus,
+  commitmentRate,
   editClosesAt,
   isOpenActivity,
   markingOpensAt,
@@ -610,13 +611,23 @@ export class AttendanceService {
     const own = viewer.memberId ? this.repo.mark(session.id, viewer.memberId) : undefined;
     const mayMark = can(viewer, 'attendance.mark', session);
     const staff = mayMark || (isCoordinator(viewer) && inScope(viewer, activity.organisingUnitPath));
-    let summary: { counts: Record<AttendanceStatus, number>; rosterSize: number; rate: number | null } | null = null;
+    let summary: {
+      counts: Record<AttendanceStatus, number>;
+      rosterSize: number;
+      rate: number | null;
+      commitment: number | null;
+    } | null = null;
     if (staff) {
       const counts = this.repo.markCounts([session.id]).get(session.id) ?? emptyCounts();
       const rosterSize =
         (this.repo.enrolledCounts([activity.id]).get(activity.id) ?? 0) +
         (this.repo.walkInCounts(activity.id, [session.id]).get(session.id) ?? 0);
-      summary = { counts, rosterSize, rate: state.notStarted ? null : sessionRate(counts, rosterSize) };
+      summary = {
+        counts,
+        rosterSize,
+        rate: state.notStarted ? null : sessionRate(counts, rosterSize),
+        commitment: state.notStarted ? null : commitmentRate(counts, rosterSize),
+      };
     }
     const showRosterLink = staff || isCoordinator(viewer);
     if (!summary && !own && !(viewer.memberId && state.checkinOpen) && !showRosterLink) return null;
@@ -648,6 +659,7 @@ export class AttendanceService {
       planned: sessions.length,
       counts,
       rate: marked ? Math.round(((counts.present + counts.late) / marked) * 100) : null,
+      commitment: commitmentRate(counts, marked),
     };
   }
 

@@ -248,8 +248,20 @@ export class CompletionRepository {
    * Members who completed an activity of a phase, with when (the latest decision to
    * "completed"), optionally within [from, to) and within a unit subtree.
    */
+  /** the activities of a phase (the eligibility page's choice) */
+  activitiesOfPhase(phaseId: number) {
+    return this.db
+      .select({ id: activities.id, title: activities.title })
+      .from(activities)
+      .where(eq(activities.phaseId, phaseId))
+      .orderBy(asc(activities.id))
+      .all();
+  }
+
   completedInPhase(opts: {
     phaseId: number;
+    /** only this activity of the phase */
+    activityId?: number | null;
     from: Date | null;
     to: Date | null;
     unitPath: string | null;
@@ -258,6 +270,7 @@ export class CompletionRepository {
   }) {
     const completedAt = sql<number>`(select max(${enrolmentEvents.at}) from ${enrolmentEvents} where ${enrolmentEvents.enrolmentId} = ${enrolments.id} and ${enrolmentEvents.toStatus} = 'completed')`;
     const conds: SQL[] = [eq(enrolments.status, 'completed'), eq(activities.phaseId, opts.phaseId)];
+    if (opts.activityId) conds.push(eq(enrolments.activityId, opts.activityId));
     if (opts.unitPath) conds.push(sql`${units.path} like ${`${escapeLike(opts.unitPath)}%`} escape '\\'`);
     if (opts.from) conds.push(sql`${completedAt} >= ${opts.from.getTime()}`);
     if (opts.to) conds.push(sql`${completedAt} < ${opts.to.getTime()}`);

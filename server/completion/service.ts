@@ -382,6 +382,8 @@ export class CompletionService {
     const phases = this.repo.phasesOf(programmeId);
     const phase = phases.find((p) => p.id === q.phase) ?? phases[0] ?? null;
     const nextPhase = phase ? (phases.find((p) => p.position > phase.position) ?? null) : null;
+    const activities = phase ? this.repo.activitiesOfPhase(phase.id) : [];
+    const activity = activities.find((a) => a.id === q.activity) ?? null;
     const unit = q.unit ? (this.repo.unit(q.unit) ?? null) : null;
     const from = q.from ? parseLocalDateTime(q.from, '00:00', this.tz) : null;
     const toDay = q.to ? parseLocalDateTime(q.to, '00:00', this.tz) : null;
@@ -390,6 +392,7 @@ export class CompletionService {
     const { rows, total } = phase
       ? this.repo.completedInPhase({
           phaseId: phase.id,
+          activityId: activity?.id ?? null,
           from,
           to,
           unitPath: unit?.path ?? null,
@@ -402,6 +405,8 @@ export class CompletionService {
       phases,
       phase,
       nextPhase,
+      activities,
+      activity,
       units: this.repo.unitOptions(),
       rows,
       total,

@@ -22,6 +22,10 @@ export interface Figures {
   attended: number;
   /** attended ÷ marked × 100, one decimal; null when nothing was marked */
   rate: number | null;
+  /** present + late + excused: came, or excused themselves (an accepted apology) */
+  committed: number;
+  /** committed ÷ marked × 100, one decimal; null when nothing was marked */
+  commitmentRate: number | null;
   participants: number;
   women: number;
   youth: number;
@@ -48,6 +52,8 @@ const emptyFigures = (): Omit<Figures, 'byKind'> => ({
   absent: 0,
   attended: 0,
   rate: null,
+  committed: 0,
+  commitmentRate: null,
   participants: 0,
   women: 0,
   youth: 0,
@@ -143,7 +149,11 @@ export class ReportsService {
     const total = { ...emptyFigures() };
     const rowFor = (unitId: number) => rows.get(rowOf.get(unitId) ?? -1);
 
-    const add = (target: Omit<Figures, 'byKind'>, k: keyof Omit<Figures, 'byKind' | 'rate'>, n: number) => {
+    const add = (
+      target: Omit<Figures, 'byKind'>,
+      k: keyof Omit<Figures, 'byKind' | 'rate' | 'commitmentRate'>,
+      n: number,
+    ) => {
       (target[k] as number) += n;
     };
     for (const a of this.repo.attendanceByUnit({ ...r, youthFrom: year - youth.max, youthTo: year - youth.min })) {
@@ -163,6 +173,7 @@ export class ReportsService {
         ] as const)
           add(target, k, a[k]);
         add(target, 'attended', a.present + a.late);
+        add(target, 'committed', a.present + a.late + a.excused);
       }
     }
     const byKind = Object.fromEntries(
@@ -184,7 +195,10 @@ export class ReportsService {
       for (const target of [rowFor(c.unitId), total]) if (target) add(target, 'completions', c.n);
     for (const c of this.repo.certificatesByUnit(r))
       for (const target of [rowFor(c.unitId), total]) if (target) add(target, 'certificates', c.n);
-    for (const f of [total, ...rows.values()]) f.rate = rateOf(f.attended, f.marked);
+    for (const f of [total, ...rows.values()]) {
+      f.rate = rateOf(f.attended, f.marked);
+      f.commitmentRate = rateOf(f.committed, f.marked);
+    }
     const collator = new Intl.Collator('ar');
     const table = [
       rows.get(unit.id)!,

@@ -72,11 +72,11 @@ describe('the monthly report, November 2020, whole organisation', () => {
   });
 
   it('has a row per child unit with its subtree totals, and the total', () => {
-    // activities, held, cancelled, participants, rate, women, youth, completions, certificates
-    expect(row(html, 'مجلس مدينة الرقة')).toEqual(['1', '2', '1', '2', '57.1%', '2', '2', '0', '0']);
-    expect(row(html, 'مجلس مدينة الطبقة')).toEqual(['1', '1', '0', '1', '100%', '0', '1', '1', '1']);
-    expect(row(html, 'المركز العام (نفسها)')).toEqual(['0', '0', '0', '0', '—', '0', '0', '0', '0']);
-    expect(row(html, 'المجموع')).toEqual(['2', '3', '1', '3', '62.5%', '2', '3', '1', '1']);
+    // activities, held, cancelled, participants, rate, commitment (+ excused), women, youth, completions, certificates
+    expect(row(html, 'مجلس مدينة الرقة')).toEqual(['1', '2', '1', '2', '57.1%', '71.4%', '2', '2', '0', '0']);
+    expect(row(html, 'مجلس مدينة الطبقة')).toEqual(['1', '1', '0', '1', '100%', '100%', '0', '1', '1', '1']);
+    expect(row(html, 'المركز العام (نفسها)')).toEqual(['0', '0', '0', '0', '—', '—', '0', '0', '0', '0']);
+    expect(row(html, 'المجموع')).toEqual(['2', '3', '1', '3', '62.5%', '75%', '2', '3', '1', '1']);
   });
 
   it('is a formal Arabic report: title, month name, date written as the minutes do, page numbers in print', async () => {
@@ -130,7 +130,8 @@ describe('the monthly report, November 2020, whole organisation', () => {
     expect(res.body.startsWith('\uFEFF')).toBe(true);
     expect(res.body).toContain('نسبة الحضور,62.5,50,12.5');
     expect(res.body).toContain('عدد المشاركين (دون تكرار),3,1,2');
-    expect(res.body).toContain('مجلس مدينة الرقة,1,2,1,2,57.1,2,2,0,0');
+    expect(res.body).toContain('نسبة الالتزام,75,50,25');
+    expect(res.body).toContain('مجلس مدينة الرقة,1,2,1,2,57.1,71.4,2,2,0,0');
     expect(res.body).toContain('\r\n');
   });
 
@@ -172,10 +173,11 @@ describe('scope', () => {
     expect(row(html, 'الأنشطة المنفذة')[0]).toBe('1');
     expect(row(html, 'تسجيلات الحضور')[0]).toBe('7');
     expect(row(html, 'نسبة الحضور')[0]).toBe('57.1%');
+    expect(row(html, 'نسبة الالتزام')[0]).toBe('71.4%');
     expect(row(html, 'عدد المشاركين (دون تكرار)')[0]).toBe('2');
     expect(row(html, 'حالات إتمام الدورة')[0]).toBe('0');
-    expect(row(html, 'مجلس ناحية الكرامة')).toEqual(['0', '0', '0', '1', '60%', '1', '1', '0', '0']);
-    expect(row(html, 'مجلس مدينة الرقة (نفسها)')).toEqual(['1', '2', '1', '1', '50%', '1', '1', '0', '0']);
+    expect(row(html, 'مجلس ناحية الكرامة')).toEqual(['0', '0', '0', '1', '60%', '80%', '1', '1', '0', '0']);
+    expect(row(html, 'مجلس مدينة الرقة (نفسها)')).toEqual(['1', '2', '1', '1', '50%', '50%', '1', '1', '0', '0']);
     expect(textOf(html)).not.toContain('مجلس مدينة الطبقة');
     expect(textOf(html)).not.toContain('ندوة المنصورة');
   });
