@@ -936,6 +936,174 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
     }
     // ---- end completion extras
 
+    // ---- followup extras
+    // apologies and an absence escalation (server/followup): the demo member is in Karama's
+    // weekly circle and has excused herself from its next session (pending: the office decides,
+    // she may withdraw it at /apologies); a course participant's pending apology waits for the
+    // demo trainer; a Raqqa participant missed the course's last three sessions, which alerted
+    // the Raqqa coordinator (absence_alert_after = 3 on the course)
+    {
+      const coordinatorId = db.select({ id: s.users.id }).from(s.users).where(sql`username = 'coordinator'`).get()!.id;
+      const memberUserId = db.select({ id: s.users.id }).from(s.users).where(sql`username = 'member'`).get()!.id;
+      const day = (d: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: tz }).format(d);
+      const counters = (activityId: number, memberId: number) =>
+        db.$client
+          .prepare(
+            `update enrolments set
+               attended_count = (select count(*) from attendance a join sessions x on x.id = a.session_id where x.activity_id = @a and x.status <> 'cancelled' and a.member_id = @m and a.status = 'present'),
+               late_count = (select count(*) from attendance a join sessions x on x.id = a.session_id where x.activity_id = @a and x.status <> 'cancelled' and a.member_id = @m and a.status = 'late'),
+               excused_count = (select count(*) from attendance a join sessions x on x.id = a.session_id where x.activity_id = @a and x.status <> 'cancelled' and a.member_id = @m and a.status = 'excused'),
+               absent_count = (select count(*) from attendance a join sessions x on x.id = a.session_id where x.activity_id = @a and x.status <> 'cancelled' and a.member_id = @m and a.status = 'absent')
+             where activity_id = @a and member_id = @m`,
+          )
+          .run({ a: activityId, m: memberId });
+
+      // the demo member in the circle, and her apology for its next session
+      const ownEnrolment = db
+        .insert(s.enrolments)
+        .values({ activityId: circle, memberId: memberSelf, source: 'self', status: 'approved' })
+        .returning()
+        .get().id;
+      db.insert(s.enrolmentEvents)
+        .values({
+          enrolmentId: ownEnrolment,
+          fromStatus: null,
+          toStatus: 'approved',
+          reason: 'enrolments.history.autoApproved',
+          at: new Date(now.getTime() - 6 * 86_400_000),
+        })
+        .run();
+      const nextCircle = db
+        .select({ id: s.sessions.id })
+        .from(s.sessions)
+        .where(sql`activity_id = ${circle} and starts_at > ${now.getTime()}`)
+        .orderBy(s.sessions.startsAt)
+        .limit(1)
+        .get();
+      if (nextCircle) {
+        const apology = db
+          .insert(s.apologies)
+          .values({
+            sessionId: nextCircle.id,
+            memberId: memberSelf,
+            reason: 'سفر عائلي إلى الحسكة، أعود بعد يومين.',
+            createdAt: new Date(now.getTime() - 86_400_000),
+          })
+          .returning()
+          .get().id;
+        db.insert(s.auditLog)
+          .values({
+            userId: memberUserId,
+            action: 'apology.send',
+            entity: 'apology',
+            entityId: apology,
+            details: JSON.stringify({ sessionId: nextCircle.id, activityId: circle, memberId: memberSelf }),
+            at: new Date(now.getTime() - 86_400_000),
+          })
+          .run();
+      }
+
+      // a course participant's apology for the next session the demo trainer teaches
+      const nextCourse = db
+        .select({ id: s.sessions.id, startsAt: s.sessions.startsAt })
+        .from(s.sessions)
+        .where(sql`activity_id = ${course} and starts_at > ${now.getTime()} and trainer_user_id = ${trainer}`)
+        .orderBy(s.sessions.startsAt)
+        .limit(1)
+        .get();
+      const apologising = participants[3];
+      if (nextCourse && apologising) {
+        const apology = db
+          .insert(s.apologies)
+          .values({
+            sessionId: nextCourse.id,
+            memberId: apologising.id,
+            reason: 'موعد عمل لا يمكن تأجيله في ذلك اليوم.',
+            createdAt: new Date(now.getTime() - 2 * 3_600_000),
+          })
+          .returning()
+          .get().id;
+        db.insert(s.notifications)
+          .values({
+            userId: trainer,
+            kind: 'followup.apologySent',
+            params: JSON.stringify({
+              member: db.select({ n: s.members.fullName }).from(s.members).where(sql`id = ${apologising.id}`).get()!.n,
+              activity: 'الدورة التدريبية الأولى باسم الشهيدة ناديا الخشان',
+              date: day(nextCourse.startsAt),
+            }),
+            link: `/apologies/${apology}`,
+            createdAt: new Date(now.getTime() - 2 * 3_600_000),
+          })
+          .run();
+      }
+
+      // three absences in a row for a participant from Raqqa's subtree, and the alert they raised
+      db.update(s.activities).set({ absenceAlertAfter: 3 }).where(sql`id = ${course}`).run();
+      const raqqaUnits = new Set([raqqa.id, ...raqqa.districts.map((d) => d.id)]);
+      const absentee = participants.slice(1).find((m) => raqqaUnits.has(m.unitId) && m.id !== apologising?.id);
+      const held = courseSessions.filter((x) => x.startsAt < now).slice(-3);
+      if (absentee && held.length === 3) {
+        for (const sess of held) {
+          db.update(s.attendance)
+            .set({ status: 'absent', note: null })
+            .where(sql`session_id = ${sess.id} and member_id = ${absentee.id}`)
+            .run();
+          db.update(s.attendanceEvents)
+            .set({ toStatus: 'absent' })
+            .where(sql`session_id = ${sess.id} and member_id = ${absentee.id}`)
+            .run();
+        }
+        counters(course, absentee.id);
+        const enrolment = db
+          .select({ id: s.enrolments.id })
+          .from(s.enrolments)
+          .where(sql`activity_id = ${course} and member_id = ${absentee.id}`)
+          .get()!.id;
+        const name = db.select({ n: s.members.fullName }).from(s.members).where(sql`id = ${absentee.id}`).get()!.n;
+        const title = 'الدورة التدريبية الأولى باسم الشهيدة ناديا الخشان';
+        const sessions = held.map((x, i) => ({
+          id: x.id,
+          date: day(x.startsAt),
+          topic: db.select({ t: s.sessions.topic }).from(s.sessions).where(sql`id = ${x.id}`).get()!.t ?? `${i + 1}`,
+        }));
+        const alertAt = new Date(held[2].startsAt.getTime() + 3_600_000);
+        db.insert(s.auditLog)
+          .values({
+            userId: trainer,
+            action: 'followup.absenceAlert',
+            entity: 'enrolment',
+            entityId: enrolment,
+            details: JSON.stringify({
+              activityId: course,
+              activityTitle: title,
+              memberId: absentee.id,
+              runStart: held[0].id,
+              count: 3,
+              sessions,
+              notified: [coordinatorId],
+            }),
+            at: alertAt,
+          })
+          .run();
+        db.insert(s.notifications)
+          .values({
+            userId: coordinatorId,
+            kind: 'followup.absencesCoordinator',
+            params: JSON.stringify({
+              member: name,
+              activity: title,
+              count: 3,
+              dates: sessions.map((x) => `${x.date} (${x.topic})`).join(', '),
+            }),
+            link: `/members/${absentee.id}`,
+            createdAt: alertAt,
+          })
+          .run();
+      }
+    }
+    // ---- end followup extras
+
     db.insert(s.settings).values({ key: 'demo_seeded', value: new Date().toISOString() }).onConflictDoNothing().run();
   })();
 
