@@ -461,6 +461,7 @@ export class EnrolmentRepository {
         activityId: enrolments.activityId,
         status: enrolments.status,
         source: enrolments.source,
+        nominatedByUnitId: enrolments.nominatedByUnitId,
         createdAt: enrolments.createdAt,
         activityTitle: activities.title,
         activityStatus: activities.status,

@@ -796,6 +796,8 @@ export class EnrolmentService {
     for (const c of openCandidates) if (this.missingPrerequisite(c.a, [memberId]).size) missing.add(c.a.id);
     return {
       enrolled,
+      // main nominee or reserve #n, for nominations counting against a unit quota
+      standings: this.standingsOf(enrolled),
       open: openCandidates.map((c) => ({ ...c.a, prerequisiteMissing: missing.has(c.a.id) })),
       now,
     };

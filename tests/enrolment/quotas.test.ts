@@ -5,10 +5,10 @@
  * first, then back to the office.
  */
 import { and, eq, sql } from 'drizzle-orm';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as s from '../../db/schema.ts';
 import { confirmDeadline, RESERVE_CONFIRM_MS, standings } from '../../server/enrolments/quota-rules.ts';
-import { QuotaService } from '../../server/enrolments/quotas.ts';
+import { QUOTA_SWEEP_MS, QuotaService } from '../../server/enrolments/quotas.ts';
 import { activityForm } from '../activities/factories.ts';
 import { makeMember, makeOrg, makeUser } from '../factories.ts';
 import { Client, createTestApp, type TestApp, textOf } from '../helpers.ts';
@@ -182,6 +182,8 @@ describe('the quota and reserve flow', () => {
     expect(people.map((p) => e(p).rank)).toEqual([2, 3, 4, 1, 5]);
     expect(kindsOf(m4.user!.id)).toContain('quota.nowMain');
     expect(kindsOf(m3.user!.id)).toContain('quota.nowReserve');
+    // the member sees where they stand on their own page
+    expect(textOf((await m3.client!.get('/enrolments')).body)).toContain('احتياط رقم 1');
     await coord.post(`/activities/${a.id}/ranks`, { unit: org.units.raqqa.id, move: `down:${e(m2).id}` });
     expect(people.map((p) => e(p).rank)).toEqual([2, 4, 3, 1, 5]);
     await coord.post(`/activities/${a.id}/ranks`, { unit: org.units.raqqa.id, move: `up:${e(m2).id}` });
@@ -328,6 +330,42 @@ describe('a declined seat goes to the reserve, not to a main nominee still waiti
     await office.post('/nominations/decide', { ids: [e(second).id], action: 'approve' });
     await coord.post(`/enrolments/${e(second).id}/decline`);
     expect(kindsOf(org.users.office.id)).toContain('quota.seatReturned');
+  });
+});
+
+describe('the periodic confirm-by job', () => {
+  it('runs from a timer the feature starts, and stops with the app', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    let t2: TestApp | null = null;
+    try {
+      t2 = await createTestApp();
+      const o2 = await makeOrg(t2.db);
+      const a = makeActivity(t2.db, { organisingUnitId: o2.units.centre.id, selfEnrol: false, capacity: 5 });
+      const m = makeMember(t2.db, { unitId: o2.units.karama.id });
+      t2.db
+        .insert(s.unitQuotas)
+        .values({ activityId: a.id, unitId: o2.units.raqqa.id, seats: 1, confirmBy: new Date(Date.now() - DAY) })
+        .run();
+      const e = makeEnrolment(t2.db, {
+        activityId: a.id,
+        memberId: m.id,
+        source: 'nomination',
+        status: 'approved',
+        nominatedByUnitId: o2.units.raqqa.id,
+        rank: 1,
+      });
+      vi.advanceTimersByTime(QUOTA_SWEEP_MS);
+      expect(enrolmentOf(t2.db, a.id, m.id)!.status).toBe('withdrawn');
+      expect(eventsOf(t2.db, e.id).map((h) => h.reason)).toContain('enrolments.history.unconfirmed');
+      const running = vi.getTimerCount();
+      expect(running).toBeGreaterThan(0);
+      await t2.close();
+      t2 = null;
+      expect(vi.getTimerCount()).toBeLessThan(running);
+    } finally {
+      if (t2) await t2.close();
+      vi.useRealTimers();
+    }
   });
 });
 
