@@ -29,8 +29,6 @@ export interface Harness {
   url: string;
   context: BrowserContext;
   page: Page;
-  /** routes the app serves now ("GET /activities/new"): journeys skip steps whose pages have not landed */
-  has(route: string): boolean;
   close(): Promise<void>;
 }
 
@@ -71,14 +69,12 @@ export async function startHarness(name: string): Promise<Harness> {
     if (req.failure()?.errorText !== 'net::ERR_ABORTED')
       failedResources.push(`${req.failure()?.errorText} ${req.resourceType()} ${req.url()}`);
   });
-  const routes = new Set(t.app.routeList.map((r) => `${r.method} ${r.url}`));
   fs.mkdirSync(SCREENSHOTS, { recursive: true });
   return {
     t,
     url: `http://127.0.0.1:${port}`,
     context,
     page,
-    has: (route) => routes.has(route.includes(' ') ? route : `GET ${route}`),
     close: async () => {
       await context.close();
       await t.close();
@@ -187,9 +183,4 @@ export async function signIn(h: Harness, login: string, password = DEMO_PASSWORD
 /** Submits a form by clicking its button and waits for the next page. */
 export async function submit(page: Page, button: string) {
   await Promise.all([page.waitForNavigation(), page.click(button)]);
-}
-
-/** A clear note in the test output for a journey step whose page has not landed yet. */
-export function skipped(step: string, route: string) {
-  console.warn(`[browser] skipped "${step}": ${route} is not served yet`);
 }

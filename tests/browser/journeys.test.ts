@@ -5,14 +5,13 @@
  *     finishes → certificates are issued → the public verification page says valid;
  *     once in Arabic, once in English;
  *  2. a member enrols in a seminar, checks in with the session code, and sees it in their record.
- * Steps whose pages have not landed are skipped with a message (and their effect written
- * straight into the database so the following steps still run in the browser).
+ * Every step goes through the pages a user would use; a step that breaks fails the journey.
  */
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
 import { isoDateInZone, startOfDay, zonedParts } from '../../server/core/time.ts';
-import { checkPage, HAVE_CHROMIUM, type Harness, PHONE, signIn, skipped, startHarness, submit } from './harness.ts';
+import { checkPage, HAVE_CHROMIUM, type Harness, PHONE, signIn, startHarness, submit } from './harness.ts';
 
 let h: Harness;
 beforeAll(async () => {
@@ -27,17 +26,6 @@ const pathOf = (h: Harness) => new URL(h.page.url()).pathname;
 async function switchTo(h: Harness, lang: 'ar' | 'en') {
   const lang0 = await h.page.evaluate(() => document.documentElement.lang);
   if (lang0 !== lang) await submit(h.page, `form[action="/lang/${lang}"] button`);
-}
-
-/** approved enrolments written directly, for when the nomination pages have not landed */
-function enrolDirectly(h: Harness, activityId: number, memberIds: number[], source: 'nomination' | 'self') {
-  const office = h.t.db.select().from(s.users).where(eq(s.users.username, 'office')).get()!;
-  for (const memberId of memberIds)
-    h.t.db
-      .insert(s.enrolments)
-      .values({ activityId, memberId, source, nominatedByUserId: office.id, status: 'approved' })
-      .onConflictDoUpdate({ target: [s.enrolments.activityId, s.enrolments.memberId], set: { status: 'approved' } })
-      .run();
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('journeys in Chromium', () => {
@@ -91,41 +79,15 @@ describe.skipIf(!HAVE_CHROMIUM)('journeys in Chromium', () => {
       await submit(h.page, '#status form:has(input[name=to][value=open]) button');
       await checkPage(h.page, `${lang}-course-open`, { lang });
 
-      // --- the coordinator nominates members of its units; the office approves
-      const coordinator = h.t.db
-        .select()
-        .from(s.userRoles)
-        .innerJoin(s.users, eq(s.users.id, s.userRoles.userId))
-        .where(and(eq(s.users.username, 'coordinator'), eq(s.userRoles.role, 'coordinator')))
-        .get()!;
-      const scope = h.t.db.select().from(s.units).where(eq(s.units.id, coordinator.user_roles.unitId!)).get()!;
-      const nominees = h.t.db
-        .select({ id: s.members.id, fullName: s.members.fullName })
-        .from(s.members)
-        .innerJoin(s.units, eq(s.units.id, s.members.unitId))
-        .where(sql`${s.units.path} like ${`${scope.path}%`} and ${s.members.status} = 'active'`)
-        .orderBy(s.members.id)
-        .limit(3)
-        .all();
-      const nominated =
-        h.has('/nominations') &&
-        h.has('POST /activities/:id/nominations') &&
-        (await nominateAndApprove(h, lang, activityId, nominees));
-      if (!nominated) {
-        skipped('coordinator nominates, office approves', '/nominations (or its form as this journey expects it)');
-        enrolDirectly(
-          h,
-          activityId,
-          nominees.map((n) => n.id),
-          'nomination',
-        );
-      }
+      // --- the coordinator nominates three members of its units; the office approves them
+      const nominees = await nominateAndApprove(h, lang, activityId);
       const approved = h.t.db
         .select()
         .from(s.enrolments)
         .where(and(eq(s.enrolments.activityId, activityId), eq(s.enrolments.status, 'approved')))
         .all();
       expect(approved.map((e) => e.memberId).sort()).toEqual(nominees.map((n) => n.id).sort());
+      expect(approved.every((e) => e.source === 'nomination')).toBe(true);
 
       await signIn(h, 'office');
       await h.page.goto(`${h.url}/activities/${activityId}`);
@@ -137,10 +99,8 @@ describe.skipIf(!HAVE_CHROMIUM)('journeys in Chromium', () => {
         await signIn(h, 'trainer');
         await switchTo(h, lang);
         await checkPage(h.page, `${lang}-phone-trainer-home`, { lang });
-        if (h.has('/today')) {
-          await h.page.goto(`${h.url}/today`);
-          await checkPage(h.page, `${lang}-phone-today`, { lang });
-        }
+        await h.page.goto(`${h.url}/today`);
+        await checkPage(h.page, `${lang}-phone-today`, { lang });
         for (const [i, sess] of sessionRows.entries()) {
           await h.page.goto(`${h.url}/sessions/${sess.id}/attendance`);
           await checkPage(h.page, `${lang}-phone-roster-${i + 1}`, { lang });
@@ -243,16 +203,9 @@ describe.skipIf(!HAVE_CHROMIUM)('journeys in Chromium', () => {
     await signIn(h, 'member');
     await h.page.goto(`${h.url}/activities/${activityId}`);
     await checkPage(h.page, 'seminar-member', { lang: 'ar' });
-    if (
-      h.has('POST /activities/:id/enrol') &&
-      (await h.page.locator(`form[action="/activities/${activityId}/enrol"] button`).count())
-    ) {
-      await submit(h.page, `form[action="/activities/${activityId}/enrol"] button`);
-      await checkPage(h.page, 'seminar-enrolled', { lang: 'ar' });
-    } else {
-      skipped('member enrols online', 'POST /activities/:id/enrol');
-      enrolDirectly(h, activityId, [member.memberId!], 'self');
-    }
+    await submit(h.page, `form[action="/activities/${activityId}/enrol"] button`);
+    await checkPage(h.page, 'seminar-enrolled', { lang: 'ar' });
+    expect(pathOf(h)).toBe(`/activities/${activityId}`);
     const enrolment = h.t.db
       .select()
       .from(s.enrolments)
@@ -287,30 +240,51 @@ async function saveRoster(h: Harness, button: string) {
   expect(await h.page.isEnabled(button)).toBe(true);
 }
 
-/** The nomination pages (enrolment feature): the coordinator nominates, the office approves. */
-async function nominateAndApprove(
-  h: Harness,
-  lang: 'ar' | 'en',
-  activityId: number,
-  nominees: { id: number; fullName: string }[],
-) {
+/**
+ * The nomination pages (enrolment feature): the coordinator opens "nominate" from the
+ * activity's page, ticks the first three members of its units and nominates them; the office
+ * opens the activity's review queue, ticks the three and approves them in one go. Returns the
+ * nominees.
+ */
+async function nominateAndApprove(h: Harness, lang: 'ar' | 'en', activityId: number) {
   await signIn(h, 'coordinator');
   await switchTo(h, lang);
-  await h.page.goto(`${h.url}/activities/${activityId}/nominations`);
+  await h.page.goto(`${h.url}/activities/${activityId}`);
+  await submit(h.page, `.enrolment-panel a[href="/activities/${activityId}/nominate"]`);
   await checkPage(h.page, `${lang}-nominate`, { lang });
-  // the journey knows one shape of the nomination form; anything else is reported as skipped
-  if ((await h.page.locator('input[name="memberIds"]').count()) === 0) return false;
-  for (const n of nominees) await h.page.check(`input[name="memberIds"][value="${n.id}"]`);
-  await submit(h.page, `form[action="/activities/${activityId}/nominations"] button[type=submit]`);
+  const picks = h.page.locator('form.nominate-form input[name="memberIds"]');
+  const ids = await picks.evaluateAll((els) => els.slice(0, 3).map((e) => Number((e as HTMLInputElement).value)));
+  expect(ids).toHaveLength(3);
+  for (const id of ids) await h.page.check(`form.nominate-form input[name="memberIds"][value="${id}"]`);
+  await h.page.fill(
+    `form.nominate-form input[name="note_${ids[0]}"]`,
+    lang === 'ar' ? 'مرشحة من الوحدة' : 'Recommended by the unit',
+  );
+  await submit(h.page, 'form.nominate-form button[type=submit]');
   await checkPage(h.page, `${lang}-nominated`, { lang });
+  expect(await h.page.textContent('p.flash')).toBeTruthy();
+  const rows = h.t.db
+    .select()
+    .from(s.enrolments)
+    .where(and(eq(s.enrolments.activityId, activityId), inArray(s.enrolments.memberId, ids)))
+    .all();
+  expect(rows.map((r) => r.status)).toEqual(['nominated', 'nominated', 'nominated']);
+  expect(rows.every((r) => r.source === 'nomination')).toBe(true);
+  // the coordinator's own list on the page shows the three as nominated
+  for (const r of rows) expect(await h.page.locator(`main a[href="/enrolments/${r.id}"]`).count()).toBe(1);
+
   await signIn(h, 'office');
-  await h.page.goto(`${h.url}/nominations`);
+  await switchTo(h, lang);
+  await h.page.goto(`${h.url}/activities/${activityId}`);
+  await submit(h.page, `.enrolment-panel a[href="/nominations?activity=${activityId}"]`);
   await checkPage(h.page, `${lang}-review-queue`, { lang });
-  for (const n of nominees) {
-    const approve = `form:has(input[name=memberId][value="${n.id}"]) button[value=approved]`;
-    if ((await h.page.locator(approve).count()) === 0) return false;
-    await submit(h.page, approve);
-  }
+  for (const r of rows) await h.page.check(`form.queue-form input[name="ids"][value="${r.id}"]`);
+  await h.page.selectOption('form.queue-form #f-action', 'approve');
+  await submit(h.page, 'form.queue-form fieldset.bulk button[type=submit]');
   await checkPage(h.page, `${lang}-approved`, { lang });
-  return true;
+  expect(await h.page.textContent('p.flash')).toBeTruthy();
+  // nothing of this activity is left waiting in the queue
+  for (const r of rows)
+    expect(await h.page.locator(`form.queue-form input[name="ids"][value="${r.id}"]`).count()).toBe(0);
+  return ids.map((id) => ({ id }));
 }
