@@ -232,6 +232,10 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     } else if (err.statusCode === 413 || err.code === 'FST_REQ_FILE_TOO_LARGE') {
       status = 413;
       key = 'errors.tooLarge';
+    } else if (req.isMultipart() && /busboy|dicer/.test(String(err.stack))) {
+      // a truncated or malformed upload (the parser's own error, without a status): the sender's fault
+      status = 400;
+      key = 'errors.badRequest';
     } else if (
       err.validation ||
       err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||

@@ -64,7 +64,8 @@ describe.skipIf(!HAVE_CHROMIUM)('foundation journeys in Chromium', () => {
   });
 
   for (const role of ['admin', 'office', 'coordinator', 'trainer', 'member']) {
-    it(`${role} signs in and every page of the menu works`, async () => {
+    // every feature adds pages to the menus: a generous limit, as the walk grows with the app
+    it(`${role} signs in and every page of the menu works`, { timeout: 180_000 }, async () => {
       await signIn(h, role);
       expect(new URL(h.page.url()).pathname).toBe('/');
       await checkPage(h.page, `${role}-dashboard`, { lang: 'ar' });
@@ -90,7 +91,9 @@ describe.skipIf(!HAVE_CHROMIUM)('foundation journeys in Chromium', () => {
     await checkPage(h.page, 'dashboard-ar-again', { lang: 'ar' });
   });
 
-  it('the office creates a user; the invitee sets a password with the link and signs in', async () => {
+  it('the office creates a user; the invitee sets a password with the link and signs in', {
+    timeout: 90_000,
+  }, async () => {
     await signIn(h, 'office');
     await h.page.goto(`${h.url}/admin/users/new`);
     await checkPage(h.page, 'user-new', { lang: 'ar' });
@@ -127,7 +130,7 @@ describe.skipIf(!HAVE_CHROMIUM)('foundation journeys in Chromium', () => {
     await checkPage(h.page, 'invite-used', { lang: 'ar', status: 'any' });
   });
 
-  it('fits a 390×844 phone: no sideways scrolling, the menu opens', async () => {
+  it('fits a 390×844 phone: no sideways scrolling, the menu opens', { timeout: 180_000 }, async () => {
     await h.page.setViewportSize(PHONE);
     try {
       await h.context.clearCookies();

@@ -30,7 +30,7 @@ async function switchTo(h: Harness, lang: 'ar' | 'en') {
 
 describe.skipIf(!HAVE_CHROMIUM)('journeys in Chromium', () => {
   for (const lang of ['ar', 'en'] as const) {
-    it(`a course from planning to a verified certificate (${lang})`, { timeout: 150_000 }, async () => {
+    it(`a course from planning to a verified certificate (${lang})`, { timeout: 240_000 }, async () => {
       const tz = h.t.config.TAAHIL_TZ;
       const title = lang === 'ar' ? 'دورة الرحلة التجريبية' : 'Journey course';
       // --- the office plans the course
@@ -164,7 +164,7 @@ describe.skipIf(!HAVE_CHROMIUM)('journeys in Chromium', () => {
   }
 
   it('a member enrols in a seminar, checks in with the code and sees it in the record', {
-    timeout: 90_000,
+    timeout: 120_000,
   }, async () => {
     const tz = h.t.config.TAAHIL_TZ;
     const member = h.t.db.select().from(s.users).where(eq(s.users.username, 'member')).get()!;
