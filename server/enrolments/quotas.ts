@@ -396,6 +396,8 @@ export class QuotaService {
    * office. Idempotent: a released seat is no longer "approved". Returns how many.
    */
   sweep(now: Date = new Date(), activityId: number | null = null): number {
+    // a read first: pages call this on every view, and most of the time nothing is due
+    if (!this.repo.expiredSeats(now, RESERVE_CONFIRM_MS, activityId).length) return 0;
     return tx(this.db, () => {
       const expired = this.repo.expiredSeats(now, RESERVE_CONFIRM_MS, activityId);
       for (const e of expired) {
