@@ -1,3 +1,4 @@
+import { dataCache } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
 import { isCoordinator, isMember, isOffice, isTrainer, type Viewer } from '../core/policy.ts';
 import { monthRange, startOfDay } from '../core/time.ts';
@@ -27,7 +28,7 @@ export class DashboardService {
   private reports: ReportsRepository;
 
   constructor(
-    db: Db,
+    private db: Db,
     private tz: string,
   ) {
     this.repo = new DashboardRepository(db);
@@ -42,8 +43,16 @@ export class DashboardService {
     };
   }
 
+  /** The overview of a scope, computed again when the data changes (or after a minute: sessions start). */
   overview(v: Viewer, now: Date) {
     const paths = scopePaths(v);
+    const minute = Math.floor(now.getTime() / 60_000);
+    return dataCache(this.db).get(`dashboard.overview|${isOffice(v)}|${minute}|${paths.join('|')}`, () =>
+      this.computeOverview(v, paths, now),
+    );
+  }
+
+  private computeOverview(v: Viewer, paths: string[], now: Date) {
     const weekFrom = startOfDay(now, this.tz);
     const weekTo = startOfDay(now, this.tz, 7);
     const month = monthRange(monthKey(now, this.tz), this.tz)!;

@@ -1,4 +1,5 @@
 import { ACTIVITY_KINDS, type ActivityKind } from '../../db/schema.ts';
+import { dataCache } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
 import { forbidden, notFound } from '../core/errors.ts';
 import { authorize, can, isOffice, type Viewer } from '../core/policy.ts';
@@ -86,7 +87,7 @@ export class ReportsService {
   readonly repo: ReportsRepository;
 
   constructor(
-    db: Db,
+    private db: Db,
     private tz: string,
   ) {
     this.repo = new ReportsRepository(db);
@@ -219,6 +220,22 @@ export class ReportsService {
     const prevMonth = shiftMonth(month, -1);
     const prevRange = monthRange(prevMonth, this.tz)!;
     const youth = this.youthBand(q);
+    // computed again when the data changes (or after a minute: sessions held by now)
+    const { current, previous, trend } = dataCache(this.db).get(
+      `reports.monthly|${unit.id}|${unit.path}|${month}|${youth.min}|${youth.max}|${Math.floor(now.getTime() / 60_000)}`,
+      () => this.monthlyFigures(unit, range, prevRange, month, youth, now),
+    );
+    return { unit, month, range, prevMonth, prevRange, youth, current, previous, trend };
+  }
+
+  private monthlyFigures(
+    unit: UnitRow,
+    range: { from: Date; to: Date },
+    prevRange: { from: Date; to: Date },
+    month: string,
+    youth: { min: number; max: number },
+    now: Date,
+  ) {
     const current = this.figures(unit, range.from, range.to, youth, now);
     const previous = this.figures(unit, prevRange.from, prevRange.to, youth, now);
     // attendance rate over the 12 months ending with this one (one indexed query per month)
@@ -229,7 +246,7 @@ export class ReportsService {
       const t = this.repo.attendanceTotals({ from: mr.from.getTime(), to: mr.to.getTime(), path: unit.path });
       trend.push({ month: m, start: mr.from, marked: t.marked, rate: rateOf(t.attended, t.marked) });
     }
-    return { unit, month, range, prevMonth, prevRange, youth, current, previous, trend };
+    return { current, previous, trend };
   }
 
   /** Dates of a follow-up filter: [from, to] as typed (days, inclusive), default this month. */

@@ -1,0 +1,56 @@
+import type Database from 'better-sqlite3';
+import type { Db } from './db.ts';
+
+interface Entry {
+  version: string;
+  at: number;
+  value: unknown;
+}
+
+/**
+ * Figures that are costly to compute from the whole organisation (the dashboards' overview,
+ * the monthly report) and change only when the data does. An entry is used again while the
+ * database is unchanged — no write on this connection (`total_changes()`) and no commit by
+ * another process (`PRAGMA data_version`) — and for at most `ttlMs`, so what depends on the
+ * clock (sessions that have started) follows within that time. One cache per database.
+ */
+export class DataCache {
+  private entries = new Map<string, Entry>();
+  private changes: Database.Statement;
+
+  constructor(
+    private sqlite: Database.Database,
+    private ttlMs = 60_000,
+    private max = 500,
+  ) {
+    this.changes = sqlite.prepare('select total_changes() as n');
+  }
+
+  private version(): string {
+    return `${this.sqlite.pragma('data_version', { simple: true })}:${(this.changes.get() as { n: number }).n}`;
+  }
+
+  get<T>(key: string, compute: () => T, now = Date.now()): T {
+    const version = this.version();
+    const hit = this.entries.get(key);
+    if (hit && hit.version === version && now - hit.at < this.ttlMs) return hit.value as T;
+    const value = compute();
+    // computing may not write, but if it did, the entry belongs to the version after it
+    this.entries.delete(key);
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { version: this.version(), at: now, value });
+    return value;
+  }
+}
+
+const caches = new WeakMap<Database.Database, DataCache>();
+
+/** The cache of a database (created on first use). */
+export function dataCache(db: Db): DataCache {
+  let cache = caches.get(db.$client);
+  if (!cache) {
+    cache = new DataCache(db.$client);
+    caches.set(db.$client, cache);
+  }
+  return cache;
+}

@@ -1,0 +1,54 @@
+/**
+ * The dashboards' overview and the monthly report are kept while the data is unchanged
+ * (server/core/cache.ts): a write anywhere, or a minute passing, computes them again, so a
+ * page never shows figures older than the data.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as s from '../../db/schema.ts';
+import { DataCache } from '../../server/core/cache.ts';
+import { makeMember, makeOrg } from '../factories.ts';
+import { Client, createTestApp, type TestApp } from '../helpers.ts';
+import { activity, enrol } from '../reports/factories.ts';
+
+let t: TestApp;
+let org: Awaited<ReturnType<typeof makeOrg>>;
+beforeAll(async () => {
+  t = await createTestApp();
+  org = await makeOrg(t.db);
+});
+afterAll(() => t.close());
+
+describe('DataCache', () => {
+  it('computes again after a write, after the time limit, and per key', () => {
+    const cache = new DataCache(t.db.$client, 1000);
+    let runs = 0;
+    const compute = () => ++runs;
+    expect(cache.get('a', compute, 0)).toBe(1);
+    expect(cache.get('a', compute, 10)).toBe(1);
+    expect(cache.get('b', compute, 10)).toBe(2);
+    t.db.insert(s.settings).values({ key: 'cache.test', value: '1' }).run();
+    expect(cache.get('a', compute, 20)).toBe(3);
+    expect(cache.get('a', compute, 30)).toBe(3);
+    expect(cache.get('a', compute, 1030)).toBe(4);
+  });
+});
+
+describe('the office dashboard', () => {
+  it('shows a new nomination on the next request', async () => {
+    const office = new Client(t.app);
+    await office.login('office');
+    const waiting = async () =>
+      Number(
+        /<span class="stat-value">(\d+)<\/span> <span class="stat-label">ترشيحات بانتظار القرار/.exec(
+          (await office.get('/')).body,
+        )?.[1],
+      );
+    const before = await waiting();
+    expect(before).toBeGreaterThanOrEqual(0);
+    expect(await waiting()).toBe(before);
+    const a = activity(t.db, { organisingUnitId: org.units.centre.id, status: 'open', title: 'دورة الاختبار' });
+    const m = makeMember(t.db, { unitId: org.units.raqqa.id });
+    enrol(t.db, a.id, m.id, 'nominated', 'nomination');
+    expect(await waiting()).toBe(before + 1);
+  });
+});
