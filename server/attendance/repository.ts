@@ -262,7 +262,32 @@ export class AttendanceRepository {
       .map((r) => r.memberId);
   }
 
-  /** the change history of a session's marks, newest first */
+  /** ids of the members whose enrolment puts them on the roster (no names: the save needs only who) */
+  enrolledIds(activityId: number): Set<number> {
+    return new Set(
+      this.db
+        .select({ memberId: enrolments.memberId })
+        .from(enrolments)
+        .where(and(eq(enrolments.activityId, activityId), inArray(enrolments.status, ROSTER_STATUSES)))
+        .all()
+        .map((r) => r.memberId),
+    );
+  }
+
+  /** the marks of one session, without the members' names (the save compares against them) */
+  plainMarks(sessionId: number) {
+    return this.db
+      .select({ memberId: attendance.memberId, status: attendance.status, note: attendance.note })
+      .from(attendance)
+      .where(eq(attendance.sessionId, sessionId))
+      .all();
+  }
+
+  /**
+   * The change history of a session's marks, newest first: only of the members whose mark
+   * was changed after it was first set or given with a reason (a plain first mark is already
+   * the roster's "last marked" line).
+   */
   events(sessionId: number) {
     return this.db
       .select({
@@ -277,7 +302,13 @@ export class AttendanceRepository {
       })
       .from(attendanceEvents)
       .leftJoin(users, eq(users.id, attendanceEvents.byUserId))
-      .where(eq(attendanceEvents.sessionId, sessionId))
+      .where(
+        and(
+          eq(attendanceEvents.sessionId, sessionId),
+          sql`${attendanceEvents.memberId} in (select e.member_id from ${attendanceEvents} e
+            where e.session_id = ${sessionId} group by e.member_id having count(*) > 1 or max(e.reason is not null))`,
+        ),
+      )
       .orderBy(desc(attendanceEvents.at), desc(attendanceEvents.id))
       .all();
   }

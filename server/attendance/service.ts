@@ -24,6 +24,20 @@ import {
 import type { RosterForm } from './schemas.ts';
 
 export const MATRIX_PAGE = 100;
+const collator = new Intl.Collator('ar');
+
+/** QR codes of check-in links, drawn once per link (a roster page is reloaded often during a session). */
+const qrCache = new Map<string, string>();
+async function qrOf(url: string): Promise<string> {
+  let qr = qrCache.get(url);
+  if (!qr) {
+    const svg = await QRCode.toString(url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
+    qr = `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
+    if (qrCache.size >= 500) qrCache.delete(qrCache.keys().next().value!);
+    qrCache.set(url, qr);
+  }
+  return qr;
+}
 const STATUSES: AttendanceStatus[] = ['present', 'late', 'excused', 'absent'];
 const emptyCounts = (): Record<AttendanceStatus, number> => ({ present: 0, late: 0, excused: 0, absent: 0 });
 
@@ -151,7 +165,7 @@ export class AttendanceService {
     for (const row of byMember.values()) row.history = historyByMember.get(row.memberId) ?? [];
     const rows = [...byMember.values()]
       .filter((r) => this.visible(scope, r.unitPath))
-      .sort((a, b) => a.fullName.localeCompare(b.fullName, 'ar'));
+      .sort((a, b) => collator.compare(a.fullName, b.fullName));
     if (scope !== 'all' && rows.length === 0) throw forbidden();
 
     // walk-in search on open activities (only for those who may mark)
@@ -193,8 +207,7 @@ export class AttendanceService {
     if (mayMark && state.checkinOpen) {
       const code = session.checkinCode ?? this.ensureCode(viewer!, session.id);
       const url = `${opts.base}/sessions/${session.id}/check-in?code=${encodeURIComponent(code)}`;
-      const svg = await QRCode.toString(url, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' });
-      checkin = { code, url, qr: `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}` };
+      checkin = { code, url, qr: await qrOf(url) };
     }
     return {
       session,
@@ -263,8 +276,8 @@ export class AttendanceService {
     }
 
     return tx(this.db, () => {
-      const enrolledIds = new Set(this.repo.enrolled(activity.id).map((m) => m.memberId));
-      const existing = new Map(this.repo.marks(session.id).map((m) => [m.memberId, m]));
+      const enrolledIds = this.repo.enrolledIds(activity.id);
+      const existing = new Map(this.repo.plainMarks(session.id).map((m) => [m.memberId, m]));
       const entries = new Map(form.entries.map((e) => [e.memberId, { ...e }]));
       if (form.allPresent) {
         for (const id of new Set([...enrolledIds, ...existing.keys()])) {
@@ -554,7 +567,7 @@ export class AttendanceService {
     const walkIns = this.repo.membersByIds([...new Set(marks.map((m) => m.memberId))].filter((id) => !known.has(id)));
     const members = [...enrolled, ...walkIns]
       .filter((m) => this.visible(scope, m.unitPath))
-      .sort((a, b) => a.fullName.localeCompare(b.fullName, 'ar'));
+      .sort((a, b) => collator.compare(a.fullName, b.fullName));
     if (scope !== 'all' && members.length === 0) throw forbidden();
     const visibleIds = new Set(members.map((m) => m.memberId));
     const byMember = new Map<number, Map<number, AttendanceStatus>>();

@@ -19,9 +19,14 @@ const toDate = (d: DateInput) => (d === null || d === undefined ? null : d insta
 
 /** A formatter bound to the user's language and the organisation's time zone. */
 export function dateFormatter(locale: Locale, tz: string) {
-  const f = (opts: Intl.DateTimeFormatOptions) => (d: DateInput) => {
-    const date = toDate(d);
-    return date ? fmt(locale, tz, opts).format(date) : '';
+  const f = (opts: Intl.DateTimeFormatOptions) => {
+    let format: Intl.DateTimeFormat | undefined; // looked up on first use, not on every date
+    return (d: DateInput) => {
+      const date = toDate(d);
+      if (!date) return '';
+      format ??= fmt(locale, tz, opts);
+      return format.format(date);
+    };
   };
   return {
     tz,
