@@ -20,9 +20,34 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('cache_size = -32000');
   sqlite.pragma('temp_store = MEMORY');
+  cacheStatements(sqlite);
   const db = drizzle(sqlite, { schema }) as Db;
   migrate(db, { migrationsFolder: MIGRATIONS_FOLDER });
   return db;
+}
+
+/**
+ * Keeps the compiled statements of the connection: the same SQL (every Drizzle query and
+ * raw statement goes through `prepare`) is compiled once, not on every request. A statement
+ * handed out again is reset to plain object rows (Drizzle switches it to raw rows when it
+ * maps them itself). At most `max` statements; the oldest is forgotten first.
+ */
+function cacheStatements(sqlite: Database.Database, max = 2000) {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const kept = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    const hit = kept.get(source);
+    if (hit && !hit.busy) {
+      if (hit.reader) hit.raw(false);
+      return hit;
+    }
+    const stmt = prepare(source);
+    if (!hit) {
+      if (kept.size >= max) kept.delete(kept.keys().next().value!);
+      kept.set(source, stmt);
+    }
+    return stmt;
+  }) as typeof sqlite.prepare;
 }
 
 /** Runs fn in one synchronous transaction (better-sqlite3: never await inside). */

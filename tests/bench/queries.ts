@@ -41,8 +41,12 @@ interface Stat {
 }
 let stats = new Map<string, Stat>();
 const originalPrepare = sqlite.prepare.bind(sqlite);
+const traced = new WeakSet<object>();
 (sqlite as any).prepare = (source: string) => {
   const stmt = originalPrepare(source) as any;
+  // the connection keeps its statements (server/core/db.ts): trace each one once
+  if (traced.has(stmt)) return stmt;
+  traced.add(stmt);
   for (const method of ['all', 'get', 'run', 'iterate']) {
     const fn = stmt[method].bind(stmt);
     stmt[method] = (...params: unknown[]) => {
@@ -68,6 +72,7 @@ const originalPrepare = sqlite.prepare.bind(sqlite);
 const fixture = JSON.parse(
   (originalPrepare("select value from settings where key = 'bench_fixture'").get() as { value: string }).value,
 ) as BenchFixture;
+process.env.NODE_ENV = 'production'; // as the benchmark's server runs (the stylesheet's hash is kept)
 const config = loadConfig({ NODE_ENV: 'production', TAAHIL_DEMO: 'off', LOG_LEVEL: 'silent', TAAHIL_DB: copy });
 const app = await buildApp({ config, db });
 await app.ready();
@@ -136,6 +141,7 @@ for (const t of targets) {
   }
   stats = new Map();
   let totalMs = 0;
+  let cpuMs = 0;
   const statuses: number[] = [];
   for (let i = 0; i < REPEAT; i++) {
     const cookie = cookieOf();
@@ -154,6 +160,7 @@ for (const t of targets) {
     }
     const mid = snapshot();
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const res = await app.inject({
       method: t.post ? 'POST' : 'GET',
       url: t.path,
@@ -164,6 +171,8 @@ for (const t of targets) {
       payload: body,
     });
     totalMs += performance.now() - t0;
+    const c1 = process.cpuUsage(c0);
+    cpuMs += (c1.user + c1.system) / 1000;
     statuses.push(res.statusCode);
     if (t.post) {
       // count only the POST's own statements, not the GET that fetched its form
@@ -180,7 +189,7 @@ for (const t of targets) {
   const perReq = rows.reduce((a, [, s]) => a + s.count, 0) / REPEAT;
   const sqlMs = rows.reduce((a, [, s]) => a + s.ms, 0) / REPEAT;
   console.log(
-    `\n## ${t.name} (${t.role}) ${t.post ? 'POST' : 'GET'} ${t.path}: status ${[...new Set(statuses)].join('/')}, ${(totalMs / REPEAT).toFixed(1)} ms per request, ${perReq.toFixed(0)} statements (${sqlMs.toFixed(1)} ms in SQLite)`,
+    `\n## ${t.name} (${t.role}) ${t.post ? 'POST' : 'GET'} ${t.path}: status ${[...new Set(statuses)].join('/')}, ${(totalMs / REPEAT).toFixed(1)} ms per request (${(cpuMs / REPEAT).toFixed(1)} ms CPU), ${perReq.toFixed(0)} statements (${sqlMs.toFixed(1)} ms in SQLite)`,
   );
   for (const [source, s] of rows.slice(0, 6)) {
     const plan = planOf(source);
