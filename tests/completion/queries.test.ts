@@ -43,8 +43,11 @@ beforeAll(async () => {
   // record every statement run (and its parameters) while `recorded` is set
   const client = t.db.$client;
   const prepare = client.prepare.bind(client);
+  const wrapped = new WeakSet<object>(); // the connection keeps its statements: wrap each once
   (client as any).prepare = (sql: string) => {
     const stmt = prepare(sql);
+    if (wrapped.has(stmt)) return stmt;
+    wrapped.add(stmt);
     for (const m of ['all', 'get', 'run', 'iterate'] as const) {
       const orig = (stmt as any)[m].bind(stmt);
       (stmt as any)[m] = (...args: unknown[]) => {
