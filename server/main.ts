@@ -1,4 +1,3 @@
-import { seedDemo } from '../db/demo.ts';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { openDatabase } from './core/db.ts';
@@ -17,6 +16,8 @@ async function main() {
   }
   const db = openDatabase(config.TAAHIL_DB);
   if (config.TAAHIL_DEMO === 'on') {
+    // loaded only when wanted: a production start does not compile the demo data module
+    const { seedDemo } = await import('../db/demo.ts');
     const logins = await seedDemo(db, { tz: config.TAAHIL_TZ });
     if (logins) {
       console.log('\nDemo data loaded. Demo logins (password for all: %s):', logins.password);
