@@ -36,7 +36,9 @@
   /** the stylesheet, scripts and icons of this page, so the kept pages look and work the same offline */
   async function keepAssets() {
     const urls = new Set();
-    for (const el of document.querySelectorAll('link[rel="stylesheet"], link[rel="icon"], script[src], img[src]')) {
+    for (const el of document.querySelectorAll(
+      'link[rel="stylesheet"], link[rel="icon"], link[rel="manifest"], script[src], img[src]',
+    )) {
       const u = el.getAttribute('href') ?? el.getAttribute('src');
       if (u?.startsWith('/')) urls.add(u);
     }
@@ -324,26 +326,38 @@
 
     const canMark = !!form.dataset.canMark;
     const opensNote = document.getElementById('opens-note');
+    const mark = (li, status) =>
+      q.enqueue({
+        sessionId,
+        memberId: Number(li.dataset.member),
+        status,
+        userId,
+        label: { member: li.dataset.name, session: form.dataset.title },
+      });
+    const notOpen = () => {
+      if (Date.now() >= opensAt) return false;
+      if (opensNote) opensNote.textContent = msg('msgNotOpen');
+      return true;
+    };
     form.addEventListener('change', async (e) => {
       const input = e.target;
       if (!(input instanceof HTMLInputElement) || input.type !== 'radio' || !canMark) return;
       const li = input.closest('li.field-row');
-      if (Date.now() < opensAt) {
+      if (notOpen()) {
         serverRow(li);
-        if (opensNote) opensNote.textContent = msg('msgNotOpen');
         return;
       }
-      await q.enqueue({
-        sessionId,
-        memberId: Number(li.dataset.member),
-        status: input.value,
-        userId,
-        label: { member: li.dataset.name, session: form.dataset.title },
-      });
+      await mark(li, input.value);
       q.flush({ userId }).catch(() => {});
     });
-    form.addEventListener('submit', (e) => {
+    form.addEventListener('submit', async (e) => {
       e.preventDefault();
+      // "mark all present": every member with no mark yet, on the server or on this phone
+      if (e.submitter?.name === 'allPresent' && canMark && !notOpen()) {
+        for (const li of rows())
+          if (!li.dataset.serverStatus && li.dataset.state !== 'waiting' && !li.querySelector('input:checked'))
+            await mark(li, 'present');
+      }
       q.flush({ userId }).catch(() => {});
     });
 

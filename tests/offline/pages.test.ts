@@ -79,6 +79,18 @@ describe('the offline rosters page', () => {
     expect(textOf((await clients.trainer.get(`/offline/sessions/${sess.id}`)).body)).toContain(
       'محفوظ على الخادم: 2 من 3',
     );
+    // "mark all present" without scripts: the attendance save marks everyone not yet marked
+    expect(res.body).toContain('id="field-all-present"');
+    // (a browser sends the checked radios with it)
+    await clients.trainer.post(`/sessions/${sess.id}/attendance`, {
+      activityId: String(a.id),
+      allPresent: '1',
+      [`s_${people[0].id}`]: 'late',
+      [`s_${people[1].id}`]: 'present',
+    });
+    expect(textOf((await clients.trainer.get(`/offline/sessions/${sess.id}`)).body)).toContain(
+      'محفوظ على الخادم: 3 من 3',
+    );
     // English
     const en = new Client(t.app);
     await en.login('trainer');
