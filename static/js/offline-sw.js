@@ -4,6 +4,7 @@
 //  - pages under /offline: the network first (each answer is kept), the kept copy when offline;
 //  - other pages with no connection: the kept offline rosters page, which says what is on the phone;
 //  - content-hashed files (?v=…) from the kept copy first; other files the network first.
+//  - signing out (POST /logout) deletes the kept pages.
 // Marks are never sent from here: the pages send the queue (static/js/offline-queue.js).
 
 const PAGES = 'taahil-offline-pages';
@@ -56,9 +57,14 @@ async function asset(request) {
 
 self.addEventListener('fetch', (event) => {
   const { request } = event;
-  if (request.method !== 'GET') return;
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.method === 'POST' && url.pathname === '/logout') {
+    // signing out forgets the kept pages (someone else may use this phone next); queued marks stay
+    event.waitUntil(caches.delete(PAGES));
+    return;
+  }
+  if (request.method !== 'GET') return;
   if (request.mode === 'navigate') {
     event.respondWith(page(request));
     return;

@@ -78,7 +78,11 @@
     }
 
     async function showKept() {
-      const kept = new Map((await q.keptRosters()).map((r) => [r.sessionId, r]));
+      // only what the phone still has (signing out deletes the kept pages)
+      const cache = await caches.open(PAGES);
+      const rosters = await q.keptRosters();
+      const present = await Promise.all(rosters.map((r) => cache.match(r.url).then(Boolean)));
+      const kept = new Map(rosters.filter((_, i) => present[i]).map((r) => [r.sessionId, r]));
       const listed = new Set();
       for (const el of document.querySelectorAll('[data-kept-for]')) {
         const id = Number(el.dataset.keptFor);

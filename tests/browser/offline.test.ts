@@ -98,5 +98,17 @@ describe.skipIf(!HAVE_CHROMIUM)('offline roster in Chromium', () => {
       .all();
     expect(receipts.length).toBe(3);
     await checkPage(h.page, 'offline-field-roster-synced', { lang: 'ar' });
+
+    // signing out forgets the kept pages (the next person on this phone does not see them)
+    expect(
+      await h.page.evaluate("caches.open('taahil-offline-pages').then((c) => c.keys()).then((k) => k.length)"),
+    ).toBeGreaterThan(0);
+    await Promise.all([
+      h.page.waitForURL((u) => u.pathname !== `/offline/sessions/${sess.id}`),
+      h.page.click('form[action="/logout"] button'),
+    ]);
+    await h.page.waitForFunction(
+      "caches.open('taahil-offline-pages').then((c) => c.keys()).then((k) => k.length === 0)",
+    );
   });
 });
