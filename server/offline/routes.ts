@@ -6,7 +6,7 @@ import { badRequest, HttpError } from '../core/errors.ts';
 import type { Feature } from '../core/features.ts';
 import { translate } from '../core/i18n.ts';
 import { parseId } from '../core/ids.ts';
-import { can, isOffice, isTrainer } from '../core/policy.ts';
+import { can, isTrainer } from '../core/policy.ts';
 import { dateFormatter } from '../core/time.ts';
 import { publicBase } from '../core/urls.ts';
 import { syncBody } from './schemas.ts';
@@ -96,7 +96,7 @@ const routes: FastifyPluginAsync = async (app) => {
 export const feature: Feature = {
   name: 'offline',
   routes,
-  nav: [{ href: '/offline', label: 'offline.nav', order: 155, show: (v) => isOffice(v) || isTrainer(v) }],
+  nav: [{ href: '/offline', label: 'offline.nav', order: 155, show: (v) => isTrainer(v) }],
   panels: (registry) => {
     registry.add('session', {
       order: 25,

@@ -2,13 +2,13 @@
 // It keeps the trainer's field rosters and the offline rosters page for use without a
 // connection; everything else goes to the network as usual.
 //  - pages under /offline: the network first (each answer is kept), the kept copy when offline;
-//  - other pages with no connection: the kept offline rosters page, which says what is on the phone;
-//  - content-hashed files (?v=…) from the kept copy first; other files the network first.
+//  - files the pages kept (offline.js keeps the files of the page it runs on): content-hashed ones
+//    (?v=…) from the kept copy first, others from the network first;
+//  - everything else goes to the network untouched.
 //  - signing out (POST /logout) deletes the kept pages.
 // Marks are never sent from here: the pages send the queue (static/js/offline-queue.js).
 
 const PAGES = 'taahil-offline-pages';
-const ASSETS = 'taahil-offline-assets';
 
 self.addEventListener('install', () => self.skipWaiting());
 self.addEventListener('activate', (event) => event.waitUntil(self.clients.claim()));
@@ -18,38 +18,32 @@ const keepable = (res) =>
 
 async function page(request) {
   const url = new URL(request.url);
-  const mine = url.pathname === '/offline' || url.pathname.startsWith('/offline/');
   try {
     const res = await fetch(request);
-    if (mine && keepable(res)) {
+    if (keepable(res)) {
       const cache = await caches.open(PAGES);
       await cache.put(url.pathname, res.clone());
     }
     return res;
   } catch (err) {
     const cache = await caches.open(PAGES);
-    const kept = (await cache.match(url.pathname, { ignoreVary: true })) ?? (await cache.match('/offline'));
+    const kept = await cache.match(url.pathname, { ignoreVary: true });
     if (kept) return kept;
     throw err;
   }
 }
 
+/** a file the pages kept (offline.js keeps the files of the page it runs on); otherwise the network */
 async function asset(request) {
-  const url = new URL(request.url);
-  const cache = await caches.open(ASSETS);
-  if (url.searchParams.has('v')) {
-    const kept = await cache.match(request, { ignoreVary: true });
-    if (kept) return kept;
-    const res = await fetch(request);
-    if (res.ok) await cache.put(request, res.clone());
-    return res;
+  const versioned = new URL(request.url).searchParams.has('v');
+  if (versioned) {
+    const kept = await caches.match(request, { ignoreVary: true });
+    return kept ?? fetch(request);
   }
   try {
-    const res = await fetch(request);
-    if (res.ok) await cache.put(request, res.clone());
-    return res;
+    return await fetch(request);
   } catch (err) {
-    const kept = await cache.match(request, { ignoreVary: true, ignoreSearch: true });
+    const kept = await caches.match(request, { ignoreVary: true, ignoreSearch: true });
     if (kept) return kept;
     throw err;
   }
@@ -65,8 +59,9 @@ self.addEventListener('fetch', (event) => {
     return;
   }
   if (request.method !== 'GET') return;
+  // every other page and file goes to the network untouched
   if (request.mode === 'navigate') {
-    event.respondWith(page(request));
+    if (url.pathname === '/offline' || url.pathname.startsWith('/offline/')) event.respondWith(page(request));
     return;
   }
   if (url.pathname.startsWith('/static/') || url.pathname.startsWith('/assets/')) event.respondWith(asset(request));
