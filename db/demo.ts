@@ -8,6 +8,7 @@
 import { sql } from 'drizzle-orm';
 import { hashPassword } from '../server/auth/passwords.ts';
 import { randomString } from '../server/auth/tokens.ts';
+import { newCardToken } from '../server/cards/codes.ts';
 import { computeProgress, decideCompletion, ruleOf } from '../server/completion/rules.ts';
 import { normalizeArabic } from '../server/core/arabic.ts';
 import type { Db } from '../server/core/db.ts';
@@ -1103,6 +1104,23 @@ export async function seedDemo(db: Db, opts: { tz: string; now?: Date }): Promis
       }
     }
     // ---- end followup extras
+
+    // ---- cards extras
+    // every active member gets a member card (office → a member's page → "Member card", or
+    // /units/:id/cards to print a unit's); the trainer scans them at /sessions/:id/scan of
+    // the lecture running now. Tokens are signed with the app secret, created here if new.
+    {
+      let secret = db.select().from(s.settings).where(sql`key = 'app_secret'`).get()?.value;
+      if (!secret) {
+        secret = randomString(48);
+        db.insert(s.settings).values({ key: 'app_secret', value: secret }).run();
+      }
+      const issued = new Date(now.getTime() - 20 * 86_400_000);
+      const active = db.select({ id: s.members.id }).from(s.members).where(sql`status = 'active'`).all();
+      const setCard = db.$client.prepare('update members set card_token = ?, card_issued_at = ? where id = ?');
+      for (const m of active) setCard.run(newCardToken(secret), issued.getTime(), m.id);
+    }
+    // ---- end cards extras
 
     db.insert(s.settings).values({ key: 'demo_seeded', value: new Date().toISOString() }).onConflictDoNothing().run();
   })();

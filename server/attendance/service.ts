@@ -261,7 +261,14 @@ export class AttendanceService {
    * Saves the whole roster of a session in one transaction. Unchanged marks write
    * nothing (a re-sent form is harmless); any bad entry refuses the whole save.
    */
-  save(viewer: Viewer | null, sessionId: number, form: RosterForm, meta: { ip?: string } = {}, now = new Date()) {
+  save(
+    viewer: Viewer | null,
+    sessionId: number,
+    form: RosterForm,
+    meta: { ip?: string; via?: 'roster' | 'card' | 'sheet' } = {},
+    now = new Date(),
+  ) {
+    const via = meta.via ?? 'roster';
     const { session, activity } = this.load(sessionId);
     authorize(viewer, 'attendance.mark', session);
     if (form.activityId !== null && form.activityId !== activity.id)
@@ -321,7 +328,7 @@ export class AttendanceService {
           memberId: e.memberId,
           status,
           note,
-          via: 'roster',
+          via,
           markedBy: viewer.userId,
           markedAt: now,
         });
@@ -332,7 +339,7 @@ export class AttendanceService {
           toStatus: status,
           note,
           reason,
-          via: 'roster',
+          via,
           byUserId: viewer.userId,
           at: now,
         });
@@ -350,7 +357,7 @@ export class AttendanceService {
         action: 'attendance.save',
         entity: 'session',
         entityId: session.id,
-        details: { activityId: activity.id, reason, changes },
+        details: { activityId: activity.id, reason, changes, ...(via === 'roster' ? {} : { via }) },
         ip: meta.ip ?? null,
       });
       this.events.emit('attendance.changed', {

@@ -195,6 +195,14 @@ export const permissions = {
   /** the hall's live check-in screen of a session: whoever may mark it, and whoever sees its organiser's attendance */
   'field.hall': (v: Viewer | null, s?: { trainerUserId: number | null; organisingUnitPath: string }) =>
     !!s && (can(v, 'attendance.mark', s) || can(v, 'attendance.viewIn', s.organisingUnitPath)),
+  // ---- cards: member cards, card scanning, sign-in sheets read back
+  /** issue, revoke, reissue and print the cards of members of a unit: the office, coordinators over it */
+  'cards.manageIn': (v: Viewer | null, unitPath?: string | null) =>
+    (isOffice(v) || isCoordinator(v)) && inScope(v, unitPath),
+  /** see one member's card: those who manage it, and the member themself */
+  'cards.view': (v: Viewer | null, m?: { id: number; unitPath: string }) =>
+    !!m && (((isOffice(v) || isCoordinator(v)) && inScope(v, m.unitPath)) || (!!v && v.memberId === m.id)),
+  // ---- end cards
   // ---- end field
 
   // ---- followup: apologies, absence alerts, weekly digests (server/followup)

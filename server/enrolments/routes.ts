@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { sheetCellImages } from '../cards/sheet.ts';
 import { FormError } from '../core/errors.ts';
 import type { Feature } from '../core/features.ts';
 import { parseForm, parseQuery } from '../core/forms.ts';
@@ -314,7 +315,18 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.get('/activities/:id/sign-in-sheet', async (req, reply) => {
     const data = service.signInSheet(req.viewer, idOf(req));
-    return reply.render('enrolments/sign-in-sheet', { ...data, bodyClass: 'print-sheet', mainClass: 'sheet-main' });
+    // a QR per cell (session × member) that the cards feature's scan page reads back
+    const cellQr = await sheetCellImages(
+      app.appSecret,
+      data.sheets.flat().map((s) => s.id),
+      data.rows.map((r) => r.memberId),
+    );
+    return reply.render('enrolments/sign-in-sheet', {
+      ...data,
+      cellQr,
+      bodyClass: 'print-sheet',
+      mainClass: 'sheet-main',
+    });
   });
 };
 
