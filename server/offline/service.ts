@@ -216,7 +216,7 @@ export class OfflineService {
           viewer,
           session.id,
           { entries: [{ memberId, status: item.status }], reason: null, activityId: activity.id, allPresent: false },
-          { ip: meta.ip },
+          { ip: meta.ip, via: item.cardToken ? 'card' : 'roster' },
           now,
         );
         return receipt({ outcome: changed ? 'applied' : 'unchanged' });

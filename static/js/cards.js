@@ -1,8 +1,10 @@
 // Member cards on the client: the scan page reads QR codes with the phone's camera (jsQR,
 // served from /assets/jsQR.js) one after another and sends each decoded text to the server,
 // which decides everything (POST /sessions/:id/scan, the same path the typed-in form uses).
-// Every mark leaves through ONE function, TaahilCards.sendMark(url, code, csrf), so an offline
-// queue can wrap it. Without JavaScript the typed-in form posts and the page shows the result.
+// Every mark leaves through ONE function, TaahilCards.sendMark(url, code, csrf); when the phone has
+// no connection a card's mark goes into the offline roster queue (offline-queue.js, the same
+// queue and idempotent sync as the offline rosters) and is sent by itself later. Without
+// JavaScript the typed-in form posts and the page shows the result.
 (() => {
   /**
    * Sends one scanned or typed code to a session's scan endpoint.
@@ -85,8 +87,8 @@
 
   // ---- showing a result
   const show = (r) => {
-    const kind = r.ok ? (r.outcome === 'already' ? 'already' : 'ok') : 'refused';
-    const message = r.outcome === 'network' ? camera.dataset.msgOffline : r.message;
+    const kind = r.ok ? (r.outcome === 'already' || r.outcome === 'queued' ? 'already' : 'ok') : 'refused';
+    const message = r.outcome === 'network' && !r.message ? camera.dataset.msgOffline : r.message;
     resultBox.className = `scan-result ${kind}`;
     resultBox.replaceChildren();
     if (r.name) {
@@ -113,12 +115,61 @@
     beep(kind);
   };
 
+  // ---- no connection: a card's mark waits in the offline queue (loaded now, while online)
+  const sessionId = Number(camera.dataset.session);
+  const userId = Number(camera.dataset.user) || null;
+  const lateAt = Number(camera.dataset.lateAt);
+  const queue = import('/static/js/offline-queue.js').catch(() => null);
+  /** the card token in a scanned text (its address or the bare token); sheet cells are not queued */
+  const tokenOf = (code) => {
+    const m = /(?:^|\/c\/)([A-Za-z0-9_-]{32})\/?(?:[?#].*)?$/.exec(code.trim());
+    return m ? m[1] : null;
+  };
+  const keep = async (code) => {
+    const token = tokenOf(code);
+    const q = await queue;
+    if (!token || !q) return { ok: false, outcome: 'network', message: camera.dataset.msgSheetOffline };
+    const at = Date.now();
+    await q.enqueue({
+      sessionId,
+      cardToken: token,
+      // the server's rule (late after the activity's minutes), with the time of the scan
+      status: at > lateAt ? 'late' : 'present',
+      at,
+      userId,
+      label: { member: camera.dataset.msgCard.replace('{end}', token.slice(-4)), session: camera.dataset.title },
+    });
+    autoFlush(q);
+    return { ok: true, outcome: 'queued', message: camera.dataset.msgQueued };
+  };
+  let flushing = false;
+  const autoFlush = (q) => {
+    if (flushing) return;
+    flushing = true;
+    q.startAutoFlush({
+      userId,
+      onResult: (r) => {
+        for (const res of r.results ?? []) {
+          if (res.sessionId !== sessionId) continue;
+          const refused = res.outcome === 'refused';
+          const li = document.createElement('li');
+          li.className = refused ? 'refused' : 'ok';
+          li.textContent = `${res.label?.member ?? ''} · ${refused ? camera.dataset.msgSentRefused : camera.dataset.msgSent}`;
+          log.prepend(li);
+        }
+      },
+    });
+  };
+  // marks kept earlier on this phone are sent as soon as this page is open and online
+  queue.then((q) => q && autoFlush(q));
+
   let busy = false;
   const submit = async (code) => {
     if (busy || !code) return;
     busy = true;
     try {
-      show(await sendMark(url, code, csrf));
+      const r = await sendMark(url, code, csrf);
+      show(r.outcome === 'network' ? await keep(code) : r);
     } finally {
       busy = false;
     }
