@@ -86,6 +86,7 @@ export class AbsenceAlerts {
     const alerted = this.repo.alertedRuns(roster.map((r) => r.enrolmentId));
     const userOf = this.repo.usersOfMembers(roster.map((r) => r.memberId));
     const tz = this.app.config.TAAHIL_TZ;
+    const coordinatorsOf = new Map<string, number[]>();
     let sent = 0;
     for (const r of roster) {
       const run = absenceRuns(held, marks.get(r.memberId) ?? new Map()).find((x) =>
@@ -95,7 +96,8 @@ export class AbsenceAlerts {
       if (alerted.get(r.enrolmentId)?.has(run[0].id)) continue;
       const sessions = run.map((s) => ({ id: s.id, date: isoDateInZone(s.startsAt, tz), topic: s.topic }));
       const dates = sessions.map((s) => (s.topic ? `${s.date} (${s.topic})` : s.date)).join(', ');
-      const coordinators = this.nearestCoordinators(r.unitPath);
+      const coordinators = coordinatorsOf.get(r.unitPath) ?? this.nearestCoordinators(r.unitPath);
+      coordinatorsOf.set(r.unitPath, coordinators);
       const details: AlertDetails & { notified: number[] } = {
         activityId: activity.id,
         activityTitle: activity.title,
