@@ -150,6 +150,12 @@ export class ApologyService {
         details: { sessionId: a.sessionId, memberId: a.memberId, reason: a.reason, materialId: a.materialId },
         ip: meta.ip ?? null,
       });
+      this.notifications.notify({
+        userIds: [a.trainerUserId],
+        kind: 'followup.apologyWithdrawn',
+        params: { member: a.fullName, activity: a.activityTitle, date: this.day(a.startsAt) },
+        link: `/sessions/${a.sessionId}`,
+      });
     });
     return a;
   }

@@ -154,6 +154,7 @@ describe('apologies in advance', () => {
     expect(res.status).toBe(303);
     expect(apologiesOf(t.db, o.member.id)).toHaveLength(0);
     expect(auditOf(t.db, 'apology.withdraw')).toHaveLength(1);
+    expect(notificationsOf(t.db, o.users.trainer.id).map((n) => n.kind)).toContain('followup.apologyWithdrawn');
     // and may apologise again
     expect((await sendApology(member, next.id, 'سفر')).status).toBe(303);
   });
