@@ -235,13 +235,18 @@ export class FollowupRepository {
     return { rows, total };
   }
 
-  /** pending apologies of sessions a user teaches (the trainer's dashboard) */
-  pendingForTrainer(userId: number): number {
+  /** pending apologies of sessions a user teaches (the trainer's dashboard), or all of them (null: the office's) */
+  pendingFor(trainerUserId: number | null): number {
     return this.db
       .select({ n: sql<number>`count(*)` })
       .from(apologies)
       .innerJoin(sessions, eq(sessions.id, apologies.sessionId))
-      .where(and(eq(apologies.status, 'pending'), eq(sessions.trainerUserId, userId)))
+      .where(
+        and(
+          eq(apologies.status, 'pending'),
+          trainerUserId === null ? undefined : eq(sessions.trainerUserId, trainerUserId),
+        ),
+      )
       .get()!.n;
   }
 

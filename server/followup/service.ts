@@ -301,11 +301,11 @@ export class ApologyService {
     return { member, rows, alerts: seesAlerts ? alerts : [] };
   }
 
-  /** the dashboard: a member's next sessions (to excuse themselves), a trainer's pending apologies */
+  /** the dashboard: a member's next sessions (to excuse themselves), the apologies waiting for a trainer or the office */
   dashboardPanel(viewer: Viewer | null, now = new Date()) {
     if (!viewer) return null;
     const upcoming = viewer.memberId ? this.repo.upcomingForMember(viewer.memberId, now, 5) : [];
-    const pending = this.repo.pendingForTrainer(viewer.userId);
+    const pending = this.repo.pendingFor(isOffice(viewer) ? null : viewer.userId);
     if (upcoming.length === 0 && pending === 0) return null;
     return { upcoming, pending };
   }

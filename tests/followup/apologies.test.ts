@@ -55,6 +55,7 @@ describe('apologies in advance', () => {
 
     const trainer = new Client(t.app);
     await trainer.login('trainer');
+    expect(textOf((await trainer.get('/')).body)).toContain('1 اعتذارات بانتظار قرارك');
     const queue = await trainer.get('/apologies');
     expect(textOf(queue.body)).toContain('سلمى الخلف');
     expect(textOf(queue.body)).toContain('موعد طبي');
