@@ -437,6 +437,11 @@ export class AttendanceService {
   // ------------------------------------------------------------------ check-in
 
   /** What the check-in page of one session needs (its title; no code is ever shown here). */
+  /** The member is on the activity's roster (an enrolment that counts for attendance). */
+  isOnRoster(activityId: number, memberId: number): boolean {
+    return this.repo.isEnrolled(activityId, memberId);
+  }
+
   checkinPage(viewer: Viewer | null, sessionId: number) {
     authorize(viewer, 'attendance.checkin');
     const { session, activity } = this.load(sessionId);

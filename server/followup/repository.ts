@@ -59,21 +59,6 @@ export class FollowupRepository {
       .get();
   }
 
-  /** the member's enrolment in an activity, when it puts them on the roster */
-  onRoster(activityId: number, memberId: number): boolean {
-    return !!this.db
-      .select({ id: enrolments.id })
-      .from(enrolments)
-      .where(
-        and(
-          eq(enrolments.activityId, activityId),
-          eq(enrolments.memberId, memberId),
-          inArray(enrolments.status, ROSTER_STATUSES),
-        ),
-      )
-      .get();
-  }
-
   /** the member's sessions still to come (roster enrolments, scheduled, activity not cancelled), with any apology */
   upcomingForMember(memberId: number, now: Date, limit: number) {
     return this.db

@@ -68,7 +68,7 @@ export class ApologyService {
     const memberId = viewer.memberId!;
     if (form.sessionId === null) throw new FormError({ sessionId: 'followup.errors.sessionRequired' });
     const session = this.repo.session(form.sessionId);
-    if (!session || !this.repo.onRoster(session.activityId, memberId))
+    if (!session || !this.attendance.isOnRoster(session.activityId, memberId))
       throw new FormError({ sessionId: 'followup.errors.notYourSession' });
     if (session.status === 'cancelled' || session.activityStatus === 'cancelled')
       throw new FormError({ sessionId: 'followup.errors.sessionCancelled' });
@@ -279,7 +279,7 @@ export class ApologyService {
       session.status === 'scheduled' &&
       session.activityStatus !== 'cancelled' &&
       session.startsAt.getTime() > now.getTime() &&
-      this.repo.onRoster(session.activityId, viewer.memberId);
+      this.attendance.isOnRoster(session.activityId, viewer.memberId);
     if (!own && !mayApologise && rows.length === 0) return null;
     return { session, own, others: rows, mayApologise, staff };
   }

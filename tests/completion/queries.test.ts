@@ -10,6 +10,7 @@ import type { Viewer } from '../../server/core/policy.ts';
 import { RecordService } from '../../server/record/service.ts';
 import { makeMember, makeOrg } from '../factories.ts';
 import { createTestApp, type TestApp } from '../helpers.ts';
+import { fullScans as fullScansOf, queryRecorder, type RecordedQuery } from '../queries.ts';
 import { enrol, makeActivity, makeProgramme, makeSessions, mark, setActivityStatus } from './factories.ts';
 
 const LARGE = [
@@ -25,7 +26,7 @@ const LARGE = [
 let t: TestApp;
 let org: Awaited<ReturnType<typeof makeOrg>>;
 let office: Viewer;
-let recorded: { sql: string; args: unknown[] }[] | null = null;
+let recorder: ReturnType<typeof queryRecorder>;
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -40,53 +41,12 @@ beforeAll(async () => {
     coordinatorUnits: [],
     sessionId: 'x',
   };
-  // record every statement run (and its parameters) while `recorded` is set
-  const client = t.db.$client;
-  const prepare = client.prepare.bind(client);
-  const wrapped = new WeakSet<object>(); // the connection keeps its statements: wrap each once
-  (client as any).prepare = (sql: string) => {
-    const stmt = prepare(sql);
-    if (wrapped.has(stmt)) return stmt;
-    wrapped.add(stmt);
-    for (const m of ['all', 'get', 'run', 'iterate'] as const) {
-      const orig = (stmt as any)[m].bind(stmt);
-      (stmt as any)[m] = (...args: unknown[]) => {
-        recorded?.push({ sql, args });
-        return orig(...args);
-      };
-    }
-    return stmt;
-  };
+  recorder = queryRecorder(t.db);
 });
 afterAll(() => t.close());
 
-function capture(fn: () => unknown) {
-  recorded = [];
-  fn();
-  const out = recorded;
-  recorded = null;
-  return out;
-}
-
-function fullScans(q: { sql: string; args: unknown[] }): string[] {
-  const sql = q.sql.replace(/"/g, '');
-  const steps = (
-    t.db.$client.prepare(`explain query plan ${sql}`).all(...(q.args as any[])) as { detail: string }[]
-  ).map((r) => r.detail);
-  const alias = new Map<string, string>();
-  for (const m of sql.matchAll(/\b(?:from|join)\s+(\w+)(?:\s+(?:as\s+)?(\w+))?/gi)) {
-    alias.set(m[1].toLowerCase(), m[1].toLowerCase());
-    const a = m[2]?.toLowerCase();
-    if (a && !['where', 'on', 'join', 'left', 'inner', 'order', 'group', 'limit', 'using'].includes(a))
-      alias.set(a, m[1].toLowerCase());
-  }
-  return steps
-    .map((s) => /^SCAN (\w+)/.exec(s)?.[1]?.toLowerCase())
-    .filter((n): n is string => !!n)
-    .map((n) => alias.get(n) ?? n)
-    .filter((table) => LARGE.includes(table))
-    .map((table) => `${table} in: ${sql.slice(0, 160)}`);
-}
+const capture = (fn: () => unknown) => recorder.capture(fn);
+const fullScans = (q: RecordedQuery) => fullScansOf(t.db, q, LARGE);
 
 /** A finished course with `n` members enrolled and marked on 4 sessions. */
 function courseWith(n: number, phaseId?: number) {

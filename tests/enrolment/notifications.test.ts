@@ -1,40 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
 import { SMTPServer } from 'smtp-server';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
 import { notificationsOf } from '../../server/notifications/service.ts';
 import { makeMember, makeOrg } from '../factories.ts';
 import { Client, createTestApp, type TestApp, textOf } from '../helpers.ts';
+import { useSmtpServer } from '../smtp.ts';
 import { makeActivity } from './factories.ts';
 import { enrolmentOf } from './helpers.ts';
 
-/** a real SMTP server on a free local port, keeping what it receives */
-const received: { to: string[]; data: string }[] = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS', 'AUTH'],
-  logger: false,
-  onData(stream, session, callback) {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => {
-      received.push({
-        to: session.envelope.rcptTo.map((r) => r.address),
-        data: Buffer.concat(chunks).toString('utf8'),
-      });
-      callback();
-    });
-  },
-});
-// a client dropping its connection is not a test failure
-smtp.on('error', () => {});
-let smtpPort = 0;
-beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  smtpPort = (smtp.server.address() as AddressInfo).port;
-});
-afterAll(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+const { received, url: smtpUrl } = useSmtpServer();
 
 let t: TestApp;
 afterEach(() => t.close());
@@ -65,7 +41,7 @@ describe('notifications', () => {
   it('tells the member and the nominating coordinator of a decision, in the app and by e-mail', async () => {
     received.length = 0;
     t = await createTestApp({
-      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      SMTP_URL: smtpUrl(),
       TAAHIL_PUBLIC_URL: 'https://taahil.example.org',
     });
     const { e } = await nominateAndReject(t);

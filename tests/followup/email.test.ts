@@ -1,42 +1,17 @@
-import type { AddressInfo } from 'node:net';
 import { eq } from 'drizzle-orm';
-import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
 import { notificationsOf } from '../../server/notifications/service.ts';
 import { makeOrg } from '../factories.ts';
 import { createTestApp } from '../helpers.ts';
+import { useSmtpServer } from '../smtp.ts';
 
-/** a real SMTP server on a free local port, keeping what it receives */
-const received: { to: string[]; data: string }[] = [];
-const smtp = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ['STARTTLS', 'AUTH'],
-  logger: false,
-  onData(stream, session, callback) {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => {
-      received.push({
-        to: session.envelope.rcptTo.map((r) => r.address),
-        data: Buffer.concat(chunks).toString('utf8'),
-      });
-      callback();
-    });
-  },
-});
-smtp.on('error', () => {});
-let port = 0;
-beforeAll(async () => {
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  port = (smtp.server.address() as AddressInfo).port;
-});
-afterAll(() => new Promise<void>((resolve) => smtp.close(() => resolve())));
+const { received, url: smtpUrl } = useSmtpServer();
 
 describe('the weekly digest by e-mail', () => {
   it('reaches the coordinator with the link to the page, once', async () => {
     const t = await createTestApp({
-      SMTP_URL: `smtp://127.0.0.1:${port}`,
+      SMTP_URL: smtpUrl(),
       TAAHIL_PUBLIC_URL: 'https://taahil.example.org',
     });
     try {
