@@ -18,7 +18,9 @@ import {
   users,
 } from '../../db/schema.ts';
 import { escapeLike } from '../core/arabic.ts';
+import { cachedById } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
+import { activeUnitOptions } from '../units/repository.ts';
 
 export type ActivityRow = typeof activities.$inferSelect;
 export type ActivityValues = Omit<typeof activities.$inferInsert, 'id' | 'createdAt' | 'status' | 'cancelReason'>;
@@ -60,7 +62,12 @@ const notApologyFile = sql`not exists (select 1 from apologies ap where ap.mater
 export class ActivityRepository {
   constructor(private db: Db) {}
 
+  /** an activity with its organising unit, audience, councils and phase (cached: several panels read it) */
   find(id: number) {
+    return cachedById(this.db, 'activities.find', id, () => this.load(id));
+  }
+
+  private load(id: number) {
     const row = this.db
       .select({ a: activities, unitPath: units.path, unitNameAr: units.nameAr, unitNameEn: units.nameEn })
       .from(activities)
@@ -106,12 +113,7 @@ export class ActivityRepository {
   }
 
   unitOptions() {
-    return this.db
-      .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
-      .from(units)
-      .where(isNull(units.archivedAt))
-      .orderBy(asc(units.path))
-      .all();
+    return activeUnitOptions(this.db);
   }
 
   councilOptions() {
@@ -290,39 +292,54 @@ export class ActivityRepository {
         sql`exists (select 1 from ${sessions} where ${sessions.activityId} = ${a.id} and ${sessions.startsAt} >= ${f.month.from.getTime()} and ${sessions.startsAt} < ${f.month.to.getTime()})`,
       );
     const where = and(...conds.filter((c): c is SQL => !!c));
-    const rows = this.db
-      .select({
-        id: a.id,
-        kind: a.kind,
-        title: a.title,
-        honoree: a.honoree,
-        seriesNumber: a.seriesNumber,
-        status: a.status,
-        location: a.location,
-        capacity: a.capacity,
-        enrolOpensAt: a.enrolOpensAt,
-        enrolClosesAt: a.enrolClosesAt,
-        description: a.description,
-        unitNameAr: units.nameAr,
-        unitNameEn: units.nameEn,
-        firstSession: sql<
-          number | null
-        >`(select min(${sessions.startsAt}) from ${sessions} where ${sessions.activityId} = ${a.id} and ${sessions.status} = 'scheduled')`,
-        sessionCount: sql<number>`(select count(*) from ${sessions} where ${sessions.activityId} = ${a.id} and ${sessions.status} = 'scheduled')`,
-      })
+    // the page's ids first, then their details: the first session and the count are looked up
+    // for the page's rows only, not for every matching activity before the sort
+    const ids = this.db
+      .select({ id: a.id })
       .from(a)
       .innerJoin(units, eq(units.id, a.organisingUnitId))
       .where(where)
       .orderBy(desc(a.id))
       .limit(f.limit)
       .offset(f.offset)
-      .all();
-    const total = this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(a)
-      .innerJoin(units, eq(units.id, a.organisingUnitId))
-      .where(where)
-      .get()!.n;
+      .all()
+      .map((r) => r.id);
+    const rows = ids.length
+      ? this.db
+          .select({
+            id: a.id,
+            kind: a.kind,
+            title: a.title,
+            honoree: a.honoree,
+            seriesNumber: a.seriesNumber,
+            status: a.status,
+            location: a.location,
+            capacity: a.capacity,
+            enrolOpensAt: a.enrolOpensAt,
+            enrolClosesAt: a.enrolClosesAt,
+            description: a.description,
+            unitNameAr: units.nameAr,
+            unitNameEn: units.nameEn,
+            firstSession: sql<
+              number | null
+            >`(select min(${sessions.startsAt}) from ${sessions} where ${sessions.activityId} = ${a.id} and ${sessions.status} = 'scheduled')`,
+            sessionCount: sql<number>`(select count(*) from ${sessions} where ${sessions.activityId} = ${a.id} and ${sessions.status} = 'scheduled')`,
+          })
+          .from(a)
+          .innerJoin(units, eq(units.id, a.organisingUnitId))
+          .where(inArray(a.id, ids))
+          .orderBy(desc(a.id))
+          .all()
+      : [];
+    const total =
+      ids.length < f.limit && (f.offset === 0 || ids.length > 0)
+        ? f.offset + ids.length
+        : this.db
+            .select({ n: sql<number>`count(*)` })
+            .from(a)
+            .innerJoin(units, eq(units.id, a.organisingUnitId))
+            .where(where)
+            .get()!.n;
     return { rows, total };
   }
 

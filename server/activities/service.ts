@@ -4,6 +4,7 @@ import type { ActivityKind, ActivityStatus } from '../../db/schema.ts';
 import { randomString } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { AuditRepository } from '../core/audit.ts';
+import { dataCache } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
@@ -266,7 +267,9 @@ export class ActivityService {
   // ---------------------------------------------------------------- catalogue
 
   isPublicCatalogue(): boolean {
-    return this.repo.setting(PUBLIC_CATALOGUE_KEY) === 'on';
+    return (
+      dataCache(this.db).get(`settings|${PUBLIC_CATALOGUE_KEY}`, () => this.repo.setting(PUBLIC_CATALOGUE_KEY)) === 'on'
+    );
   }
 
   setPublicCatalogue(viewer: Viewer | null, enabled: boolean): void {
@@ -291,7 +294,10 @@ export class ActivityService {
       scope = { all: false, unitPaths: [], nonDraft: false, trainerUserId: null, member: null, publicOnly: true, now };
     } else {
       const us = unitScope(viewer);
-      const m = viewer.memberId ? this.repo.memberFacts(viewer.memberId) : null;
+      const memberId = viewer.memberId;
+      const m = memberId
+        ? dataCache(this.db).get(`activities.memberFacts|${memberId}`, () => this.repo.memberFacts(memberId))
+        : null;
       scope = {
         all: us === 'all',
         unitPaths: us === 'all' ? [] : us,
@@ -304,7 +310,7 @@ export class ActivityService {
     }
     const unit = q.unit ? this.repo.unit(q.unit) : null;
     const month = q.month ? monthRange(q.month, this.config.TAAHIL_TZ) : null;
-    const { rows, total } = this.repo.catalogue(scope, {
+    const filter = {
       kind: q.kind,
       status: staff ? q.status : null,
       unitPath: unit?.path ?? null,
@@ -312,7 +318,11 @@ export class ActivityService {
       q: q.q,
       limit: CATALOGUE_PAGE,
       offset: (q.page - 1) * CATALOGUE_PAGE,
-    });
+    };
+    // viewers with the same facts (members of one unit, say) see the same page: it is read once
+    // and kept until the data changes, or a minute passes (enrolment windows open by the clock)
+    const key = `activities.catalogue|${JSON.stringify([{ ...scope, now: null }, filter])}`;
+    const { rows, total } = dataCache(this.db).get(key, () => this.repo.catalogue(scope, filter));
     return {
       rows,
       total,

@@ -2,6 +2,7 @@ import { and, asc, eq, like, or, type SQL, sql } from 'drizzle-orm';
 import { members, type Role, units, userRoles, users } from '../../db/schema.ts';
 import { escapeLike } from '../core/arabic.ts';
 import type { Db } from '../core/db.ts';
+import { activeUnitOptions } from '../units/repository.ts';
 
 export interface RoleGrant {
   role: Role;
@@ -90,12 +91,7 @@ export class AdminRepository {
 
   /** active units for the coordinator select, in tree order */
   unitOptions() {
-    return this.db
-      .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
-      .from(units)
-      .where(sql`${units.archivedAt} is null`)
-      .orderBy(asc(units.path))
-      .all();
+    return activeUnitOptions(this.db);
   }
 
   insert(values: typeof users.$inferInsert): number {

@@ -1,6 +1,34 @@
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { authSessions, invitations, type Role, units, userRoles, users } from '../../db/schema.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, prepared } from '../core/db.ts';
+
+// the statements every signed-in request runs, built once per connection
+const sessionQuery = (db: Db) =>
+  db
+    .select({
+      id: authSessions.id,
+      secretHash: authSessions.secretHash,
+      lastVerifiedAt: authSessions.lastVerifiedAt,
+      user: {
+        id: users.id,
+        username: users.username,
+        displayName: users.displayName,
+        memberId: users.memberId,
+        locale: users.locale,
+        active: users.active,
+      },
+    })
+    .from(authSessions)
+    .innerJoin(users, eq(users.id, authSessions.userId))
+    .where(eq(authSessions.id, sql.placeholder('id')))
+    .prepare();
+const rolesQuery = (db: Db) =>
+  db
+    .select({ role: userRoles.role, unitId: userRoles.unitId, unitPath: units.path })
+    .from(userRoles)
+    .leftJoin(units, eq(units.id, userRoles.unitId))
+    .where(eq(userRoles.userId, sql.placeholder('userId')))
+    .prepare();
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -22,20 +50,16 @@ export class AuthRepository {
 
   /** roles of a user, with the materialised path of a coordinator's unit */
   roles(userId: number): { role: Role; unitId: number | null; unitPath: string | null }[] {
-    return this.db
-      .select({ role: userRoles.role, unitId: userRoles.unitId, unitPath: units.path })
-      .from(userRoles)
-      .leftJoin(units, eq(units.id, userRoles.unitId))
-      .where(eq(userRoles.userId, userId))
-      .all();
+    return prepared(this.db, rolesQuery).all({ userId });
   }
 
   insertSession(row: typeof authSessions.$inferInsert): void {
     this.db.insert(authSessions).values(row).run();
   }
 
-  session(id: string) {
-    return this.db.select().from(authSessions).where(eq(authSessions.id, id)).get();
+  /** a sign-in session with the few facts of its user that every request needs */
+  sessionWithUser(id: string) {
+    return prepared(this.db, sessionQuery).get({ id });
   }
 
   touchSession(id: string, at: Date): void {

@@ -35,7 +35,7 @@ export class SessionManager {
     if (dot <= 0 || token.length > 100) return null;
     const id = token.slice(0, dot);
     const secret = token.slice(dot + 1);
-    const session = this.repo.session(id);
+    const session = this.repo.sessionWithUser(id);
     if (!session) return null;
     if (!constantTimeEqual(sha256(secret), session.secretHash)) return null;
     const now = this.now();
@@ -43,8 +43,8 @@ export class SessionManager {
       this.repo.deleteSession(id);
       return null;
     }
-    const user = this.repo.findUser(session.userId);
-    if (!user?.active) {
+    const user = session.user;
+    if (!user.active) {
       this.repo.deleteSession(id);
       return null;
     }

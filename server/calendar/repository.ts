@@ -2,6 +2,7 @@ import { and, asc, eq, gte, inArray, lt, ne, or, type SQL, sql } from 'drizzle-o
 import { activities, enrolments, sessions, units, users } from '../../db/schema.ts';
 import { escapeLike } from '../core/arabic.ts';
 import type { Db } from '../core/db.ts';
+import { activeUnitOptions } from '../units/repository.ts';
 
 export interface CalendarScope {
   /** sessions of activities this member is enrolled in (approved or finished) */
@@ -102,11 +103,6 @@ export class CalendarRepository {
   }
 
   unitOptions() {
-    return this.db
-      .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
-      .from(units)
-      .where(sql`${units.archivedAt} is null`)
-      .orderBy(asc(units.path))
-      .all();
+    return activeUnitOptions(this.db);
   }
 }

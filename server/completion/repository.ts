@@ -15,7 +15,9 @@ import {
 } from '../../db/schema.ts';
 import { marksOfActivity, sessionsOfActivities, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
+import { cachedById } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
+import { activeUnitOptions } from '../units/repository.ts';
 
 /** Enrolment statuses that take part in completion: still running, or decided. */
 export const TRACKED: EnrolmentStatus[] = ['approved', 'completed', 'not_completed'];
@@ -39,6 +41,10 @@ export class CompletionRepository {
   constructor(private db: Db) {}
 
   activity(id: number): ActivityRow | undefined {
+    return cachedById(this.db, 'completion.activity', id, () => this.loadActivity(id));
+  }
+
+  private loadActivity(id: number): ActivityRow | undefined {
     const row = this.db
       .select({ a: activities, unitPath: units.path, unitNameAr: units.nameAr, unitNameEn: units.nameEn })
       .from(activities)
@@ -311,12 +317,7 @@ export class CompletionRepository {
   }
 
   unitOptions() {
-    return this.db
-      .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
-      .from(units)
-      .where(sql`${units.archivedAt} is null`)
-      .orderBy(asc(units.path))
-      .all();
+    return activeUnitOptions(this.db);
   }
 
   unit(id: number) {

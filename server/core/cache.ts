@@ -17,20 +17,24 @@ interface Entry {
 export class DataCache {
   private entries = new Map<string, Entry>();
   private changes: Database.Statement;
+  private dataVersion: Database.Statement;
 
   constructor(
     private sqlite: Database.Database,
     private ttlMs = 60_000,
     private max = 500,
   ) {
-    this.changes = sqlite.prepare('select total_changes() as n');
+    this.changes = sqlite.prepare('select total_changes()').pluck();
+    this.dataVersion = sqlite.prepare('pragma data_version').pluck();
   }
 
   private version(): string {
-    return `${this.sqlite.pragma('data_version', { simple: true })}:${(this.changes.get() as { n: number }).n}`;
+    return `${this.dataVersion.get()}:${this.changes.get()}`;
   }
 
   get<T>(key: string, compute: () => T, now = Date.now()): T {
+    // inside a transaction what is read may be rolled back: neither use nor keep an entry
+    if (this.sqlite.inTransaction) return compute();
     const version = this.version();
     const hit = this.entries.get(key);
     if (hit && hit.version === version && now - hit.at < this.ttlMs) return hit.value as T;
@@ -53,4 +57,22 @@ export function dataCache(db: Db): DataCache {
     caches.set(db.$client, cache);
   }
   return cache;
+}
+
+/** Freezes a value and everything inside it, so a shared cached value cannot be changed by one reader. */
+export function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}
+
+/**
+ * A row (or a small object built from rows) read by id, kept in the database's cache until
+ * the data changes: the same activity is read by several features' panels on one page.
+ * The value is frozen because every request shares it.
+ */
+export function cachedById<T>(db: Db, kind: string, id: number, load: () => T): T {
+  return dataCache(db).get(`${kind}|${id}`, () => deepFreeze(load()));
 }

@@ -54,3 +54,25 @@ function cacheStatements(sqlite: Database.Database, max = 2000) {
 export function tx<T>(db: Db, fn: () => T): T {
   return db.$client.transaction(fn).immediate();
 }
+
+const builtQueries = new WeakMap<Database.Database, Map<unknown, unknown>>();
+
+/**
+ * A Drizzle query built and prepared once per connection, run with `sql.placeholder` values:
+ * for the statements every request runs (the session, the viewer's roles), where building the
+ * SQL text again each time costs more than running it. `build` must be a module-level
+ * function (it is the cache key).
+ */
+export function prepared<T>(db: Db, build: (db: Db) => T): T {
+  let kept = builtQueries.get(db.$client);
+  if (!kept) {
+    kept = new Map();
+    builtQueries.set(db.$client, kept);
+  }
+  let q = kept.get(build) as T | undefined;
+  if (q === undefined) {
+    q = build(db);
+    kept.set(build, q);
+  }
+  return q;
+}

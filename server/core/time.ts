@@ -17,8 +17,19 @@ function fmt(locale: Locale, tz: string, opts: Intl.DateTimeFormatOptions): Intl
 export type DateInput = Date | number | null | undefined;
 const toDate = (d: DateInput) => (d === null || d === undefined ? null : d instanceof Date ? d : new Date(d));
 
-/** A formatter bound to the user's language and the organisation's time zone. */
+const formatters = new Map<string, ReturnType<typeof makeDateFormatter>>();
+/** A formatter bound to the user's language and the organisation's time zone (one per pair, made once). */
 export function dateFormatter(locale: Locale, tz: string) {
+  const key = `${locale}|${tz}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = makeDateFormatter(locale, tz);
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+function makeDateFormatter(locale: Locale, tz: string) {
   const f = (opts: Intl.DateTimeFormatOptions) => {
     let format: Intl.DateTimeFormat | undefined; // looked up on first use, not on every date
     return (d: DateInput) => {
@@ -55,7 +66,7 @@ export function dateFormatter(locale: Locale, tz: string) {
     },
   };
 }
-export type DateFormatter = ReturnType<typeof dateFormatter>;
+export type DateFormatter = ReturnType<typeof makeDateFormatter>;
 
 export interface ZonedParts {
   year: number;
@@ -68,8 +79,8 @@ export interface ZonedParts {
 }
 
 const partsFmt = new Map<string, Intl.DateTimeFormat>();
-/** The wall-clock parts of an instant in a zone. */
-export function zonedParts(d: Date, tz: string): ZonedParts {
+/** The wall-clock parts of an instant in a zone, read from Intl (slow: tens of microseconds). */
+export function intlParts(d: Date, tz: string): ZonedParts {
   let f = partsFmt.get(tz);
   if (!f) {
     f = new Intl.DateTimeFormat('en-US', {
@@ -96,6 +107,42 @@ export function zonedParts(d: Date, tz: string): ZonedParts {
     minute: +p.minute,
     second: +p.second,
     weekday: wd,
+  };
+}
+
+/**
+ * A zone's offset from UTC changes only at its transitions, which fall on a quarter hour;
+ * the offset of each quarter hour asked about is read from Intl once and kept (bounded), so
+ * the pages that turn many instants into wall-clock parts do not call Intl for each one.
+ */
+const QUARTER_HOUR = 15 * 60_000;
+const offsets = new Map<string, number>();
+function offsetAt(ms: number, tz: string): number {
+  const bucket = Math.floor(ms / QUARTER_HOUR) * QUARTER_HOUR;
+  const key = `${tz}|${bucket}`;
+  let off = offsets.get(key);
+  if (off === undefined) {
+    const p = intlParts(new Date(bucket), tz);
+    off = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - bucket;
+    if (offsets.size >= 20_000) offsets.clear();
+    offsets.set(key, off);
+  }
+  return off;
+}
+
+/** The wall-clock parts of an instant in a zone. */
+export function zonedParts(d: Date, tz: string): ZonedParts {
+  const ms = d.getTime();
+  if (Number.isNaN(ms)) return intlParts(d, tz);
+  const w = new Date(ms + offsetAt(ms, tz));
+  return {
+    year: w.getUTCFullYear(),
+    month: w.getUTCMonth() + 1,
+    day: w.getUTCDate(),
+    hour: w.getUTCHours(),
+    minute: w.getUTCMinutes(),
+    second: w.getUTCSeconds(),
+    weekday: w.getUTCDay(),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   users,
 } from '../../db/schema.ts';
 import { escapeLike } from '../core/arabic.ts';
+import { cachedById } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
 
 /** statuses that hold a seat */
@@ -32,16 +33,18 @@ export class EnrolmentRepository {
   // ------------------------------------------------------------ activities
 
   activity(id: number) {
-    return this.db
-      .select({
-        a: activities,
-        organisingUnitPath: units.path,
-        organisingUnitName: units.nameAr,
-      })
-      .from(activities)
-      .innerJoin(units, eq(units.id, activities.organisingUnitId))
-      .where(eq(activities.id, id))
-      .get();
+    return cachedById(this.db, 'enrolments.activity', id, () =>
+      this.db
+        .select({
+          a: activities,
+          organisingUnitPath: units.path,
+          organisingUnitName: units.nameAr,
+        })
+        .from(activities)
+        .innerJoin(units, eq(units.id, activities.organisingUnitId))
+        .where(eq(activities.id, id))
+        .get(),
+    );
   }
 
   unitPath(id: number | null): string | null {

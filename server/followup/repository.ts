@@ -17,6 +17,7 @@ import {
 import { ROSTER_STATUSES } from '../attendance/rules.ts';
 import { escapeLike } from '../core/arabic.ts';
 import type { Db } from '../core/db.ts';
+import { activeUnitOptions } from '../units/repository.ts';
 
 export type ApologyStatus = 'pending' | 'accepted' | 'refused';
 export type ApologyRow = NonNullable<ReturnType<FollowupRepository['apology']>>;
@@ -411,12 +412,7 @@ export class FollowupRepository {
 
   /** every unit not archived (the office's choice of unit; units are few) */
   unitOptions() {
-    return this.db
-      .select({ id: units.id, path: units.path, nameAr: units.nameAr, nameEn: units.nameEn })
-      .from(units)
-      .where(isNull(units.archivedAt))
-      .orderBy(asc(units.path))
-      .all();
+    return activeUnitOptions(this.db);
   }
 
   /** units that have at least one active coordinator, with those coordinators */

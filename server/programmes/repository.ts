@@ -1,6 +1,7 @@
-import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { activities, phases, programmes, units } from '../../db/schema.ts';
 import type { Db } from '../core/db.ts';
+import { activeUnitOptions } from '../units/repository.ts';
 
 /** Queries behind programmes and their ordered phases. */
 export class ProgrammeRepository {
@@ -59,12 +60,7 @@ export class ProgrammeRepository {
   }
 
   unitOptions() {
-    return this.db
-      .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
-      .from(units)
-      .where(isNull(units.archivedAt))
-      .orderBy(asc(units.path))
-      .all();
+    return activeUnitOptions(this.db);
   }
 
   insert(values: typeof programmes.$inferInsert): number {

@@ -1,8 +1,27 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { units } from '../../db/schema.ts';
+import { dataCache } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
 
 export type UnitRow = typeof units.$inferSelect;
+export type UnitOption = { id: number; nameAr: string; nameEn: string | null; path: string };
+
+/**
+ * The units that are not archived, in tree order, for the pickers and filters of many pages.
+ * Read once and kept until the database changes (core/cache.ts); frozen because it is shared.
+ */
+export function activeUnitOptions(db: Db): readonly UnitOption[] {
+  return dataCache(db).get('units.options', () =>
+    Object.freeze(
+      db
+        .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
+        .from(units)
+        .where(isNull(units.archivedAt))
+        .orderBy(asc(units.path))
+        .all(),
+    ),
+  );
+}
 
 /** Queries behind the unit tree. */
 export class UnitsRepository {

@@ -3,9 +3,11 @@
  * (server/core/cache.ts): a write anywhere, or a minute passing, computes them again, so a
  * page never shows figures older than the data.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
-import { DataCache } from '../../server/core/cache.ts';
+import { cachedById, DataCache } from '../../server/core/cache.ts';
+import { tx } from '../../server/core/db.ts';
 import { makeMember, makeOrg } from '../factories.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
 import { activity, enrol } from '../reports/factories.ts';
@@ -30,6 +32,51 @@ describe('DataCache', () => {
     expect(cache.get('a', compute, 20)).toBe(3);
     expect(cache.get('a', compute, 30)).toBe(3);
     expect(cache.get('a', compute, 1030)).toBe(4);
+  });
+});
+
+describe('what a transaction reads', () => {
+  it('is neither served from nor kept in the cache, so a rolled-back write is never shown', () => {
+    const cache = new DataCache(t.db.$client);
+    const read = () =>
+      t.db
+        .select()
+        .from(s.settings)
+        .all()
+        .find((r) => r.key === 'cache.rollback')?.value ?? null;
+    expect(cache.get('k', read)).toBeNull();
+    expect(() =>
+      tx(t.db, () => {
+        t.db.insert(s.settings).values({ key: 'cache.rollback', value: 'uncommitted' }).run();
+        expect(cache.get('k', read)).toBe('uncommitted');
+        throw new Error('roll back');
+      }),
+    ).toThrow('roll back');
+    expect(cache.get('k', read)).toBeNull();
+  });
+});
+
+describe('rows cached by id', () => {
+  it('are shared frozen, so one reader cannot change what the next one sees', () => {
+    const row = cachedById(t.db, 'test.row', 1, () => ({ title: 'دورة', unit: { path: '/1/' } }));
+    expect(() => {
+      (row as { title: string }).title = 'x';
+    }).toThrow(TypeError);
+    expect(() => {
+      row.unit.path = '/2/';
+    }).toThrow(TypeError);
+    expect(cachedById(t.db, 'test.row', 1, () => ({ title: 'other', unit: { path: '' } })).title).toBe('دورة');
+  });
+
+  it('an edited activity shows its new title on its page at once', async () => {
+    const office = new Client(t.app);
+    await office.login('office');
+    const a = activity(t.db, { organisingUnitId: org.units.centre.id, status: 'open', title: 'العنوان الأول' });
+    expect((await office.get(`/activities/${a.id}`)).body).toContain('العنوان الأول');
+    t.db.update(s.activities).set({ title: 'العنوان الثاني' }).where(eq(s.activities.id, a.id)).run();
+    const body = (await office.get(`/activities/${a.id}`)).body;
+    expect(body).toContain('العنوان الثاني');
+    expect(body).not.toContain('العنوان الأول');
   });
 });
 
