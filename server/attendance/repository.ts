@@ -91,12 +91,24 @@ export function trainsActivity(db: Db, activityId: number, userId: number): bool
     .get();
 }
 
-/** Every query of the attendance feature. */
-export class AttendanceRepository {
-  constructor(private db: Db) {}
+const p = sql.placeholder;
 
-  session(id: number) {
-    return this.db
+/** an enrolment's four counters from the marks of its activity's sessions that are not cancelled */
+const RECOUNT = `update enrolments set (attended_count, late_count, excused_count, absent_count) = (
+    select count(*) filter (where a.status = 'present'), count(*) filter (where a.status = 'late'),
+           count(*) filter (where a.status = 'excused'), count(*) filter (where a.status = 'absent')
+    from attendance a join sessions s on s.id = a.session_id
+    where a.member_id = enrolments.member_id and s.activity_id = enrolments.activity_id and s.status <> 'cancelled'
+  ), updated_at = ?
+  where activity_id = ?`;
+
+/**
+ * The hot statements of the roster, the save and the check-in, built and compiled once per
+ * connection (a Drizzle query is otherwise built again on every call: about 0.1 ms each).
+ */
+function buildStatements(db: Db) {
+  return {
+    session: db
       .select({
         id: sessions.id,
         activityId: sessions.activityId,
@@ -111,17 +123,14 @@ export class AttendanceRepository {
       })
       .from(sessions)
       .leftJoin(users, eq(users.id, sessions.trainerUserId))
-      .where(eq(sessions.id, id))
-      .get();
-  }
-
-  sessionByCode(code: string) {
-    const row = this.db.select({ id: sessions.id }).from(sessions).where(eq(sessions.checkinCode, code)).get();
-    return row ? this.session(row.id) : undefined;
-  }
-
-  activity(id: number) {
-    const a = this.db
+      .where(eq(sessions.id, p('id')))
+      .prepare(),
+    sessionIdByCode: db
+      .select({ id: sessions.id })
+      .from(sessions)
+      .where(eq(sessions.checkinCode, p('code')))
+      .prepare(),
+    activity: db
       .select({
         id: activities.id,
         kind: activities.kind,
@@ -145,47 +154,173 @@ export class AttendanceRepository {
         dropLowest: activities.dropLowest,
         hasAssessment: activities.hasAssessment,
         passMark: activities.passMark,
+        audienceUnitPath: sql<
+          string | null
+        >`(select au.path from ${units} au where au.id = ${activities.audienceUnitId})`,
+        councilIds: sql<
+          string | null
+        >`(select group_concat(ac.council_id) from ${activityCouncils} ac where ac.activity_id = ${activities.id})`,
       })
       .from(activities)
       .innerJoin(units, eq(units.id, activities.organisingUnitId))
-      .where(eq(activities.id, id))
-      .get();
-    if (!a) return undefined;
-    const audienceUnitPath = a.audienceUnitId
-      ? (this.db.select({ path: units.path }).from(units).where(eq(units.id, a.audienceUnitId)).get()?.path ?? null)
-      : null;
-    const councilIds = this.db
-      .select({ id: activityCouncils.councilId })
-      .from(activityCouncils)
-      .where(eq(activityCouncils.activityId, id))
-      .all()
-      .map((r) => r.id);
-    return { ...a, audienceUnitPath, councilIds };
-  }
-
-  /** members whose enrolment puts them on the roster */
-  enrolled(activityId: number): MemberRow[] {
-    return this.db
-      .select(memberCols)
+      .where(eq(activities.id, p('id')))
+      .prepare(),
+    enrolledIds: db
+      .select({ memberId: enrolments.memberId })
       .from(enrolments)
-      .innerJoin(members, eq(members.id, enrolments.memberId))
-      .innerJoin(units, eq(units.id, members.unitId))
-      .where(and(eq(enrolments.activityId, activityId), inArray(enrolments.status, ROSTER_STATUSES)))
-      .all();
-  }
-
-  isEnrolled(activityId: number, memberId: number): boolean {
-    return !!this.db
+      .where(and(eq(enrolments.activityId, p('activityId')), inArray(enrolments.status, ROSTER_STATUSES)))
+      .prepare(),
+    isEnrolled: db
       .select({ id: enrolments.id })
       .from(enrolments)
       .where(
         and(
-          eq(enrolments.activityId, activityId),
-          eq(enrolments.memberId, memberId),
+          eq(enrolments.activityId, p('activityId')),
+          eq(enrolments.memberId, p('memberId')),
           inArray(enrolments.status, ROSTER_STATUSES),
         ),
       )
-      .get();
+      .prepare(),
+    plainMarks: db
+      .select({ memberId: attendance.memberId, status: attendance.status, note: attendance.note })
+      .from(attendance)
+      .where(eq(attendance.sessionId, p('sessionId')))
+      .prepare(),
+    mark: db
+      .select({ status: attendance.status, note: attendance.note })
+      .from(attendance)
+      .where(and(eq(attendance.sessionId, p('sessionId')), eq(attendance.memberId, p('memberId'))))
+      .prepare(),
+    userNames: db
+      .select({ id: users.id, name: users.displayName })
+      .from(users)
+      .where(sql`${users.id} in (select value from json_each(${p('ids')}))`)
+      .prepare(),
+    upsertMark: db
+      .insert(attendance)
+      .values({
+        sessionId: p('sessionId'),
+        memberId: p('memberId'),
+        status: p('status'),
+        note: p('note'),
+        via: p('via'),
+        markedBy: p('markedBy'),
+        markedAt: p('markedAt'),
+      })
+      .onConflictDoUpdate({
+        target: [attendance.sessionId, attendance.memberId],
+        set: {
+          status: sql`excluded.status`,
+          note: sql`excluded.note`,
+          via: sql`excluded.via`,
+          markedBy: sql`excluded.marked_by`,
+          markedAt: sql`excluded.marked_at`,
+        },
+      })
+      .prepare(),
+    events: db
+      .select({
+        memberId: attendanceEvents.memberId,
+        fromStatus: attendanceEvents.fromStatus,
+        toStatus: attendanceEvents.toStatus,
+        note: attendanceEvents.note,
+        reason: attendanceEvents.reason,
+        via: attendanceEvents.via,
+        at: attendanceEvents.at,
+        byName: users.displayName,
+      })
+      .from(attendanceEvents)
+      .leftJoin(users, eq(users.id, attendanceEvents.byUserId))
+      .where(
+        and(
+          eq(attendanceEvents.sessionId, p('sessionId')),
+          sql`${attendanceEvents.memberId} in (select e.member_id from ${attendanceEvents} e
+            where e.session_id = ${p('sessionId')} group by e.member_id having count(*) > 1 or max(e.reason is not null))`,
+        ),
+      )
+      .orderBy(desc(attendanceEvents.at), desc(attendanceEvents.id))
+      .prepare(),
+    insertEvent: db
+      .insert(attendanceEvents)
+      .values({
+        sessionId: p('sessionId'),
+        memberId: p('memberId'),
+        fromStatus: p('fromStatus'),
+        toStatus: p('toStatus'),
+        note: p('note'),
+        reason: p('reason'),
+        via: p('via'),
+        byUserId: p('byUserId'),
+        at: p('at'),
+      })
+      .prepare(),
+  };
+}
+type Statements = ReturnType<typeof buildStatements>;
+const statementsOf = new WeakMap<Db, Statements>();
+
+/** Every query of the attendance feature. */
+export class AttendanceRepository {
+  private q: Statements;
+
+  constructor(private db: Db) {
+    let q = statementsOf.get(db);
+    if (!q) {
+      q = buildStatements(db);
+      statementsOf.set(db, q);
+    }
+    this.q = q;
+  }
+
+  session(id: number) {
+    return this.q.session.get({ id });
+  }
+
+  sessionByCode(code: string) {
+    const row = this.q.sessionIdByCode.get({ code });
+    return row ? this.session(row.id) : undefined;
+  }
+
+  activity(id: number) {
+    const row = this.q.activity.get({ id });
+    if (!row) return undefined;
+    const { councilIds, ...a } = row;
+    return { ...a, councilIds: councilIds ? councilIds.split(',').map(Number) : [] };
+  }
+
+  /** members whose enrolment puts them on the roster */
+  enrolled(activityId: number): MemberRow[] {
+    // rows as arrays and the units read once each (a roster's members share a few dozen units):
+    // this runs on every roster page, hundreds of rows
+    const rows = this.db.$client
+      .prepare(
+        `select m.id, m.full_name, m.unit_id from enrolments e join members m on m.id = e.member_id
+         where e.activity_id = ? and e.status in (${ROSTER_STATUSES.map(() => '?').join(', ')})
+         order by m.full_name`,
+      )
+      .raw(true)
+      .all(activityId, ...ROSTER_STATUSES) as [number, string, number][];
+    const unitOf = this.units(rows.map((r) => r[2]));
+    return rows.map(([memberId, fullName, unitId]) => {
+      const u = unitOf.get(unitId)!;
+      return { memberId, fullName, unitPath: u.path, unitNameAr: u.nameAr, unitNameEn: u.nameEn };
+    });
+  }
+
+  /** units by id: path and names */
+  private units(ids: number[]) {
+    const out = new Map<number, { path: string; nameAr: string; nameEn: string | null }>();
+    if (ids.length === 0) return out;
+    const rows = this.db.$client
+      .prepare('select id, path, name_ar, name_en from units where id in (select value from json_each(?))')
+      .raw(true)
+      .all(JSON.stringify([...new Set(ids)])) as [number, string, string, string | null][];
+    for (const [id, path, nameAr, nameEn] of rows) out.set(id, { path, nameAr, nameEn });
+    return out;
+  }
+
+  isEnrolled(activityId: number, memberId: number): boolean {
+    return !!this.q.isEnrolled.get({ activityId, memberId });
   }
 
   /** the marks of one session, with the members they belong to */
@@ -208,11 +343,7 @@ export class AttendanceRepository {
   }
 
   mark(sessionId: number, memberId: number) {
-    return this.db
-      .select({ status: attendance.status, note: attendance.note })
-      .from(attendance)
-      .where(and(eq(attendance.sessionId, sessionId), eq(attendance.memberId, memberId)))
-      .get();
+    return this.q.mark.get({ sessionId, memberId });
   }
 
   /** members with what the audience rule needs (walk-ins on open activities) */
@@ -264,23 +395,37 @@ export class AttendanceRepository {
 
   /** ids of the members whose enrolment puts them on the roster (no names: the save needs only who) */
   enrolledIds(activityId: number): Set<number> {
-    return new Set(
-      this.db
-        .select({ memberId: enrolments.memberId })
-        .from(enrolments)
-        .where(and(eq(enrolments.activityId, activityId), inArray(enrolments.status, ROSTER_STATUSES)))
-        .all()
-        .map((r) => r.memberId),
-    );
+    const out = new Set<number>();
+    for (const r of this.q.enrolledIds.all({ activityId })) out.add(r.memberId);
+    return out;
   }
 
   /** the marks of one session, without the members' names (the save compares against them) */
   plainMarks(sessionId: number) {
-    return this.db
-      .select({ memberId: attendance.memberId, status: attendance.status, note: attendance.note })
-      .from(attendance)
-      .where(eq(attendance.sessionId, sessionId))
-      .all();
+    return this.q.plainMarks.all({ sessionId });
+  }
+
+  /** the marks of one session with who marked them (an id: see userNames), without the members */
+  sessionMarks(sessionId: number) {
+    const rows = this.db.$client
+      .prepare('select member_id, status, note, via, marked_at, marked_by from attendance where session_id = ?')
+      .raw(true)
+      .all(sessionId) as [number, AttendanceStatus, string | null, string, number, number | null][];
+    return rows.map(([memberId, status, note, via, markedAt, markedBy]) => ({
+      memberId,
+      status,
+      note,
+      via,
+      markedAt: new Date(markedAt),
+      markedBy,
+    }));
+  }
+
+  /** display names of some users, by id */
+  userNames(ids: number[]): Map<number, string> {
+    const out = new Map<number, string>();
+    if (ids.length) for (const r of this.q.userNames.all({ ids: JSON.stringify(ids) })) out.set(r.id, r.name);
+    return out;
   }
 
   /**
@@ -289,28 +434,7 @@ export class AttendanceRepository {
    * the roster's "last marked" line).
    */
   events(sessionId: number) {
-    return this.db
-      .select({
-        memberId: attendanceEvents.memberId,
-        fromStatus: attendanceEvents.fromStatus,
-        toStatus: attendanceEvents.toStatus,
-        note: attendanceEvents.note,
-        reason: attendanceEvents.reason,
-        via: attendanceEvents.via,
-        at: attendanceEvents.at,
-        byName: users.displayName,
-      })
-      .from(attendanceEvents)
-      .leftJoin(users, eq(users.id, attendanceEvents.byUserId))
-      .where(
-        and(
-          eq(attendanceEvents.sessionId, sessionId),
-          sql`${attendanceEvents.memberId} in (select e.member_id from ${attendanceEvents} e
-            where e.session_id = ${sessionId} group by e.member_id having count(*) > 1 or max(e.reason is not null))`,
-        ),
-      )
-      .orderBy(desc(attendanceEvents.at), desc(attendanceEvents.id))
-      .all();
+    return this.q.events.all({ sessionId });
   }
 
   upsertMark(v: {
@@ -322,47 +446,37 @@ export class AttendanceRepository {
     markedBy: number;
     markedAt: Date;
   }) {
-    this.db
-      .insert(attendance)
-      .values(v)
-      .onConflictDoUpdate({
-        target: [attendance.sessionId, attendance.memberId],
-        set: { status: v.status, note: v.note, via: v.via, markedBy: v.markedBy, markedAt: v.markedAt },
-      })
-      .run();
+    this.q.upsertMark.run(v);
   }
 
   insertEvents(rows: (typeof attendanceEvents.$inferInsert)[]) {
-    for (let i = 0; i < rows.length; i += 200)
-      this.db
-        .insert(attendanceEvents)
-        .values(rows.slice(i, i + 200))
-        .run();
+    for (const r of rows)
+      this.q.insertEvent.run({
+        sessionId: r.sessionId,
+        memberId: r.memberId,
+        fromStatus: r.fromStatus ?? null,
+        toStatus: r.toStatus ?? null,
+        note: r.note ?? null,
+        reason: r.reason ?? null,
+        via: r.via ?? 'roster',
+        byUserId: r.byUserId ?? null,
+        at: r.at,
+      });
   }
 
   /**
    * Recomputes the precomputed counters of the given members' enrolments in an activity
-   * from the marks of its sessions that are not cancelled (all members when none given).
+   * from the marks of its sessions that are not cancelled (all members when none given):
+   * one pass over each member's marks sets the four counters.
    */
   recomputeCounters(activityId: number, memberIds?: number[], now = new Date()) {
     if (memberIds && memberIds.length === 0) return;
-    const count = (status: AttendanceStatus) =>
-      sql`(select count(*) from ${attendance} a join ${sessions} s on s.id = a.session_id
-           where s.activity_id = ${enrolments.activityId} and s.status <> 'cancelled'
-             and a.member_id = ${enrolments.memberId} and a.status = ${status})`;
-    this.db
-      .update(enrolments)
-      .set({
-        attendedCount: count('present'),
-        lateCount: count('late'),
-        excusedCount: count('excused'),
-        absentCount: count('absent'),
-        updatedAt: now,
-      })
-      .where(
-        and(eq(enrolments.activityId, activityId), memberIds ? inArray(enrolments.memberId, memberIds) : undefined),
-      )
-      .run();
+    const sqlite = this.db.$client;
+    if (memberIds)
+      sqlite
+        .prepare(`${RECOUNT} and member_id in (select value from json_each(?))`)
+        .run(now.getTime(), activityId, JSON.stringify(memberIds));
+    else sqlite.prepare(RECOUNT).run(now.getTime(), activityId);
   }
 
   setCheckinCode(sessionId: number, code: string): boolean {

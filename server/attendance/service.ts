@@ -127,45 +127,48 @@ export class AttendanceService {
     const state = this.state(session, activity, now);
     const open = isOpenActivity(activity);
 
+    // the enrolled members (ordered by name as stored), the session's marks, and the change
+    // history of the few members whose mark changed: three index ranges, no query per member
     const enrolled = this.repo.enrolled(activity.id);
-    const enrolledIds = new Set(enrolled.map((m) => m.memberId));
-    const marks = this.repo.marks(session.id);
+    const marks = this.repo.sessionMarks(session.id);
     const history = this.repo.events(session.id);
-    const byMember = new Map<number, RosterRow>();
-    const historyByMember = new Map<number, typeof history>();
-    for (const h of history) {
-      const list = historyByMember.get(h.memberId) ?? [];
-      list.push(h);
-      historyByMember.set(h.memberId, list);
-    }
-    for (const m of enrolled)
-      byMember.set(m.memberId, { ...m, enrolled: true, candidate: false, mark: null, history: [] });
-    for (const mk of marks) {
-      const row = byMember.get(mk.memberId) ?? {
-        memberId: mk.memberId,
-        fullName: mk.fullName,
-        unitPath: mk.unitPath,
-        unitNameAr: mk.unitNameAr,
-        unitNameEn: mk.unitNameEn,
-        enrolled: enrolledIds.has(mk.memberId),
-        candidate: false,
-        mark: null,
-        history: [],
-      };
-      row.mark = {
+    const markers = this.repo.userNames([...new Set(marks.map((m) => m.markedBy).filter((id) => id !== null))]);
+    const markOf = new Map<number, MarkRow>();
+    for (const mk of marks)
+      markOf.set(mk.memberId, {
         memberId: mk.memberId,
         status: mk.status,
         note: mk.note,
         via: mk.via,
         markedAt: mk.markedAt,
-        markedByName: mk.markedByName,
-      };
-      byMember.set(mk.memberId, row);
+        markedByName: mk.markedBy === null ? null : (markers.get(mk.markedBy) ?? null),
+      });
+    const historyByMember = new Map<number, typeof history>();
+    for (const h of history) {
+      const list = historyByMember.get(h.memberId);
+      if (list) list.push(h);
+      else historyByMember.set(h.memberId, [h]);
     }
-    for (const row of byMember.values()) row.history = historyByMember.get(row.memberId) ?? [];
-    const rows = [...byMember.values()]
-      .filter((r) => this.visible(scope, r.unitPath))
-      .sort((a, b) => collator.compare(a.fullName, b.fullName));
+    const row = (m: MemberRow, isEnrolled: boolean): RosterRow => ({
+      memberId: m.memberId,
+      fullName: m.fullName,
+      unitPath: m.unitPath,
+      unitNameAr: m.unitNameAr,
+      unitNameEn: m.unitNameEn,
+      enrolled: isEnrolled,
+      candidate: false,
+      mark: markOf.get(m.memberId) ?? null,
+      history: historyByMember.get(m.memberId) ?? [],
+    });
+    const byMember = new Map<number, RosterRow>();
+    for (const m of enrolled) byMember.set(m.memberId, row(m, true));
+    // marked without a roster enrolment: walk-ins (and members who left since)
+    const walkIns = marks.filter((mk) => !byMember.has(mk.memberId)).map((mk) => mk.memberId);
+    if (walkIns.length) for (const m of this.repo.membersByIds(walkIns)) byMember.set(m.memberId, row(m, false));
+    let rows = [...byMember.values()];
+    if (scope !== 'all') rows = rows.filter((r) => this.visible(scope, r.unitPath));
+    // Arabic order; the list comes nearly sorted, so this costs a few hundred comparisons
+    rows.sort((a, b) => collator.compare(a.fullName, b.fullName));
     if (scope !== 'all' && rows.length === 0) throw forbidden();
 
     // walk-in search on open activities (only for those who may mark)
@@ -202,7 +205,11 @@ export class AttendanceService {
         candidates.push({ ...m, enrolled: false, candidate: true, mark: null, history: [] });
 
     const counts = emptyCounts();
-    for (const r of rows) if (r.mark) counts[r.mark.status]++;
+    let unmarked = 0;
+    for (const r of rows) {
+      if (r.mark) counts[r.mark.status]++;
+      else unmarked++;
+    }
     let checkin: { code: string; url: string; qr: string } | null = null;
     if (mayMark && state.checkinOpen) {
       const code = session.checkinCode ?? this.ensureCode(viewer!, session.id);
@@ -215,7 +222,7 @@ export class AttendanceService {
       rows,
       candidates,
       counts,
-      unmarked: rows.filter((r) => !r.mark).length,
+      unmarked,
       rate: state.notStarted ? null : sessionRate(counts, rows.length),
       state,
       open,

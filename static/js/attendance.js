@@ -30,7 +30,7 @@
 
   const snapshot = () => {
     const out = {};
-    for (const el of form.querySelectorAll('input[type="radio"]:checked, input[type="text"], textarea')) {
+    for (const el of form.querySelectorAll('input[type="radio"]:checked, input[name^="n_"], textarea')) {
       if (el.name) out[el.name] = el.value;
     }
     return out;
@@ -65,7 +65,7 @@
           continue;
         }
         const field = form.querySelector(
-          `input[type="text"][name="${CSS.escape(name)}"], textarea[name="${CSS.escape(name)}"]`,
+          `input[name="${CSS.escape(name)}"]:not([type="radio"]), textarea[name="${CSS.escape(name)}"]`,
         );
         if (field && field.value !== value && !field.disabled) {
           field.value = String(value);
@@ -147,7 +147,7 @@
           const p = document.createElement('p');
           p.className = 'error js-error';
           p.textContent = String(text);
-          li.querySelector('.choices')?.after(p);
+          li.querySelector('fieldset > div')?.after(p);
         }
         if (data?.errors?.reason) document.getElementById('f-reason')?.setAttribute('aria-invalid', 'true');
       }
