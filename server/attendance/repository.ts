@@ -165,11 +165,6 @@ function buildStatements(db: Db) {
       .innerJoin(units, eq(units.id, activities.organisingUnitId))
       .where(eq(activities.id, p('id')))
       .prepare(),
-    enrolledIds: db
-      .select({ memberId: enrolments.memberId })
-      .from(enrolments)
-      .where(and(eq(enrolments.activityId, p('activityId')), inArray(enrolments.status, ROSTER_STATUSES)))
-      .prepare(),
     isEnrolled: db
       .select({ id: enrolments.id })
       .from(enrolments)
@@ -181,11 +176,6 @@ function buildStatements(db: Db) {
         ),
       )
       .prepare(),
-    plainMarks: db
-      .select({ memberId: attendance.memberId, status: attendance.status, note: attendance.note })
-      .from(attendance)
-      .where(eq(attendance.sessionId, p('sessionId')))
-      .prepare(),
     mark: db
       .select({ status: attendance.status, note: attendance.note })
       .from(attendance)
@@ -195,28 +185,6 @@ function buildStatements(db: Db) {
       .select({ id: users.id, name: users.displayName })
       .from(users)
       .where(sql`${users.id} in (select value from json_each(${p('ids')}))`)
-      .prepare(),
-    upsertMark: db
-      .insert(attendance)
-      .values({
-        sessionId: p('sessionId'),
-        memberId: p('memberId'),
-        status: p('status'),
-        note: p('note'),
-        via: p('via'),
-        markedBy: p('markedBy'),
-        markedAt: p('markedAt'),
-      })
-      .onConflictDoUpdate({
-        target: [attendance.sessionId, attendance.memberId],
-        set: {
-          status: sql`excluded.status`,
-          note: sql`excluded.note`,
-          via: sql`excluded.via`,
-          markedBy: sql`excluded.marked_by`,
-          markedAt: sql`excluded.marked_at`,
-        },
-      })
       .prepare(),
     events: db
       .select({
@@ -239,20 +207,6 @@ function buildStatements(db: Db) {
         ),
       )
       .orderBy(desc(attendanceEvents.at), desc(attendanceEvents.id))
-      .prepare(),
-    insertEvent: db
-      .insert(attendanceEvents)
-      .values({
-        sessionId: p('sessionId'),
-        memberId: p('memberId'),
-        fromStatus: p('fromStatus'),
-        toStatus: p('toStatus'),
-        note: p('note'),
-        reason: p('reason'),
-        via: p('via'),
-        byUserId: p('byUserId'),
-        at: p('at'),
-      })
       .prepare(),
   };
 }
@@ -395,14 +349,22 @@ export class AttendanceRepository {
 
   /** ids of the members whose enrolment puts them on the roster (no names: the save needs only who) */
   enrolledIds(activityId: number): Set<number> {
-    const out = new Set<number>();
-    for (const r of this.q.enrolledIds.all({ activityId })) out.add(r.memberId);
-    return out;
+    const rows = this.db.$client
+      .prepare(
+        `select member_id from enrolments where activity_id = ? and status in (${ROSTER_STATUSES.map(() => '?').join(', ')})`,
+      )
+      .pluck()
+      .all(activityId, ...ROSTER_STATUSES) as number[];
+    return new Set(rows);
   }
 
   /** the marks of one session, without the members' names (the save compares against them) */
-  plainMarks(sessionId: number) {
-    return this.q.plainMarks.all({ sessionId });
+  plainMarks(sessionId: number): { memberId: number; status: AttendanceStatus; note: string | null }[] {
+    const rows = this.db.$client
+      .prepare('select member_id, status, note from attendance where session_id = ?')
+      .raw(true)
+      .all(sessionId) as [number, AttendanceStatus, string | null][];
+    return rows.map(([memberId, status, note]) => ({ memberId, status, note }));
   }
 
   /** the marks of one session with who marked them (an id: see userNames), without the members */
@@ -446,22 +408,56 @@ export class AttendanceRepository {
     markedBy: number;
     markedAt: Date;
   }) {
-    this.q.upsertMark.run(v);
+    // a save writes up to hundreds of these: plain statements, no query building per row
+    this.db.$client
+      .prepare(
+        `insert into attendance (session_id, member_id, status, note, via, marked_by, marked_at)
+         values (?, ?, ?, ?, ?, ?, ?)
+         on conflict (session_id, member_id) do update set status = excluded.status, note = excluded.note,
+           via = excluded.via, marked_by = excluded.marked_by, marked_at = excluded.marked_at`,
+      )
+      .run(v.sessionId, v.memberId, v.status, v.note, v.via, v.markedBy, v.markedAt.getTime());
   }
 
   insertEvents(rows: (typeof attendanceEvents.$inferInsert)[]) {
+    const insert = this.db.$client.prepare(
+      `insert into attendance_events (session_id, member_id, from_status, to_status, note, reason, via, by_user_id, at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     for (const r of rows)
-      this.q.insertEvent.run({
-        sessionId: r.sessionId,
-        memberId: r.memberId,
-        fromStatus: r.fromStatus ?? null,
-        toStatus: r.toStatus ?? null,
-        note: r.note ?? null,
-        reason: r.reason ?? null,
-        via: r.via ?? 'roster',
-        byUserId: r.byUserId ?? null,
-        at: r.at,
-      });
+      insert.run(
+        r.sessionId,
+        r.memberId,
+        r.fromStatus ?? null,
+        r.toStatus ?? null,
+        r.note ?? null,
+        r.reason ?? null,
+        r.via ?? 'roster',
+        r.byUserId ?? null,
+        r.at.getTime(),
+      );
+  }
+
+  /**
+   * Moves the counters of enrolments by the given changes of marks in a session that is not
+   * cancelled (a mark from one status to another: one counter down, the other up). Exact as long
+   * as the counters were (recomputeCounters rebuilds them from the marks).
+   */
+  shiftCounters(
+    activityId: number,
+    changes: { memberId: number; from: AttendanceStatus | null; to: AttendanceStatus }[],
+    now = new Date(),
+  ) {
+    const update = this.db.$client.prepare(
+      `update enrolments set attended_count = attended_count + ?, late_count = late_count + ?,
+         excused_count = excused_count + ?, absent_count = absent_count + ?, updated_at = ?
+       where activity_id = ? and member_id = ?`,
+    );
+    const at = now.getTime();
+    for (const c of changes) {
+      const d = (s: AttendanceStatus) => (c.to === s ? 1 : 0) - (c.from === s ? 1 : 0);
+      update.run(d('present'), d('late'), d('excused'), d('absent'), at, activityId, c.memberId);
+    }
   }
 
   /**

@@ -49,8 +49,8 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.get('/sessions/:id/attendance', async (req, reply) => {
     const id = parseId((req.params as { id: string }).id);
-    const data = await renderRoster(req, id);
     const q = parseQuery(rosterQuery, req.query).q;
+    const data = await renderRoster(req, id, { q });
     return reply.render('attendance/roster', { ...data, q, extraJs: 'js/attendance.js', bodyClass: 'roster-page' });
   });
 
@@ -111,7 +111,7 @@ const routes: FastifyPluginAsync = async (app) => {
     };
     try {
       const form = parseForm(checkinSchema, req.body);
-      const result = service.checkIn(req.viewer, form.code, id, { ip: req.ip });
+      const result = service.checkIn(req.viewer, form.code, page, { ip: req.ip });
       if (wantsJson(req)) return reply.send({ ok: true, ...result });
       return reply.render('attendance/checkin', { ...data, result });
     } catch (err) {

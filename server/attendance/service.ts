@@ -21,7 +21,7 @@ import {
   normalizeCode,
   sessionRate,
 } from './rules.ts';
-import type { RosterForm } from './schemas.ts';
+import type { RosterEntry, RosterForm } from './schemas.ts';
 
 export const MATRIX_PAGE = 100;
 const collator = new Intl.Collator('ar');
@@ -289,50 +289,18 @@ export class AttendanceService {
       if (!reason) throw new FormError({ reason: 'attendance.errors.reasonRequired' });
     }
 
+    // what would change, read without the write lock: a form re-sent as it is (the usual
+    // "save" of a roster already saved) writes nothing and takes no transaction
+    if (this.planSave(activity, session.id, form).length === 0) return { changed: 0 };
     return tx(this.db, () => {
-      const enrolledIds = this.repo.enrolledIds(activity.id);
-      const existing = new Map(this.repo.plainMarks(session.id).map((m) => [m.memberId, m]));
-      const entries = new Map(form.entries.map((e) => [e.memberId, { ...e }]));
-      if (form.allPresent) {
-        for (const id of new Set([...enrolledIds, ...existing.keys()])) {
-          const e = entries.get(id);
-          if (!e) entries.set(id, { memberId: id, status: 'present' });
-          else if (!e.status && !existing.has(id)) e.status = 'present';
-        }
-      }
-      // who may be marked: enrolled, already marked, or (open activities) anyone in the audience
-      const errors: Record<string, string> = {};
-      const unknown = [...entries.values()].filter(
-        (e) => (e.status || e.note) && !enrolledIds.has(e.memberId) && !existing.has(e.memberId),
-      );
-      if (unknown.length) {
-        const facts = new Map(
-          isOpenActivity(activity)
-            ? this.repo.audienceFacts(unknown.map((e) => e.memberId)).map((m) => [m.memberId, m])
-            : [],
-        );
-        for (const e of unknown) {
-          const m = facts.get(e.memberId);
-          if (!m || !inAudience(this.audienceRule(activity), m))
-            errors[`s_${e.memberId}`] = 'attendance.errors.notEnrolled';
-        }
-      }
-      for (const e of entries.values())
-        if (!e.status && e.note && !existing.has(e.memberId))
-          errors[`s_${e.memberId}`] = 'attendance.errors.noteWithoutStatus';
-      if (Object.keys(errors).length) throw new FormError({ _form: 'attendance.errors.badEntries', ...errors });
-
+      const planned = this.planSave(activity, session.id, form);
+      if (planned.length === 0) return { changed: 0 };
       const changes: { memberId: number; from: AttendanceStatus | null; to: AttendanceStatus }[] = [];
       const eventRows = [];
-      for (const e of entries.values()) {
-        const before = existing.get(e.memberId);
-        const status = e.status ?? before?.status;
-        if (!status) continue;
-        const note = e.note === undefined ? (before?.note ?? null) : e.note;
-        if (before && before.status === status && (before.note ?? null) === note) continue;
+      for (const { memberId, before, status, note } of planned) {
         this.repo.upsertMark({
           sessionId: session.id,
-          memberId: e.memberId,
+          memberId,
           status,
           note,
           via,
@@ -341,7 +309,7 @@ export class AttendanceService {
         });
         eventRows.push({
           sessionId: session.id,
-          memberId: e.memberId,
+          memberId,
           fromStatus: before?.status ?? null,
           toStatus: status,
           note,
@@ -350,15 +318,11 @@ export class AttendanceService {
           byUserId: viewer.userId,
           at: now,
         });
-        changes.push({ memberId: e.memberId, from: before?.status ?? null, to: status });
+        changes.push({ memberId, from: before?.status ?? null, to: status });
       }
-      if (changes.length === 0) return { changed: 0 };
       this.repo.insertEvents(eventRows);
-      this.repo.recomputeCounters(
-        activity.id,
-        changes.map((c) => c.memberId),
-        now,
-      );
+      // the session is not cancelled (refused above): its marks count, one step per change
+      this.repo.shiftCounters(activity.id, changes, now);
       this.audit.record({
         userId: viewer.userId,
         action: 'attendance.save',
@@ -375,6 +339,64 @@ export class AttendanceService {
       });
       return { changed: changes.length };
     });
+  }
+
+  /**
+   * The marks a roster form changes, compared with the stored ones (unchanged rows cost a map
+   * look-up); refuses the whole form (FormError) when one entry may not be saved.
+   */
+  private planSave(activity: ActivityRow, sessionId: number, form: RosterForm) {
+    const enrolledIds = this.repo.enrolledIds(activity.id);
+    const existing = new Map<number, { status: AttendanceStatus; note: string | null }>();
+    for (const m of this.repo.plainMarks(sessionId)) existing.set(m.memberId, m);
+    const entries = new Map<number, RosterEntry>();
+    for (const e of form.entries) entries.set(e.memberId, e);
+    if (form.allPresent) {
+      const fill = (id: number) => {
+        const e = entries.get(id);
+        if (!e) entries.set(id, { memberId: id, status: 'present' });
+        else if (!e.status && !existing.has(id)) entries.set(id, { ...e, status: 'present' });
+      };
+      for (const id of enrolledIds) fill(id);
+      for (const id of existing.keys()) fill(id);
+    }
+    // who may be marked: enrolled, already marked, or (open activities) anyone in the audience
+    const errors: Record<string, string> = {};
+    const unknown = [...entries.values()].filter(
+      (e) => (e.status || e.note) && !enrolledIds.has(e.memberId) && !existing.has(e.memberId),
+    );
+    if (unknown.length) {
+      const facts = new Map(
+        isOpenActivity(activity)
+          ? this.repo.audienceFacts(unknown.map((e) => e.memberId)).map((m) => [m.memberId, m])
+          : [],
+      );
+      for (const e of unknown) {
+        const m = facts.get(e.memberId);
+        if (!m || !inAudience(this.audienceRule(activity), m))
+          errors[`s_${e.memberId}`] = 'attendance.errors.notEnrolled';
+      }
+    }
+    for (const e of entries.values())
+      if (!e.status && e.note && !existing.has(e.memberId))
+        errors[`s_${e.memberId}`] = 'attendance.errors.noteWithoutStatus';
+    if (Object.keys(errors).length) throw new FormError({ _form: 'attendance.errors.badEntries', ...errors });
+
+    const planned: {
+      memberId: number;
+      before: { status: AttendanceStatus; note: string | null } | undefined;
+      status: AttendanceStatus;
+      note: string | null;
+    }[] = [];
+    for (const e of entries.values()) {
+      const before = existing.get(e.memberId);
+      const status = e.status ?? before?.status;
+      if (!status) continue;
+      const note = e.note === undefined ? (before?.note ?? null) : e.note;
+      if (before && before.status === status && (before.note ?? null) === note) continue;
+      planned.push({ memberId: e.memberId, before, status, note });
+    }
+    return planned;
   }
 
   // ------------------------------------------------------------------ apologies
@@ -462,7 +484,8 @@ export class AttendanceService {
   checkIn(
     viewer: Viewer | null,
     rawCode: string,
-    expectedSessionId: number | null,
+    /** the session the page is about (its id, or as checkinPage loaded it), null on /check-in */
+    expected: number | { session: SessionRow; activity: ActivityRow } | null,
     meta: { ip?: string } = {},
     now = new Date(),
   ) {
@@ -470,12 +493,19 @@ export class AttendanceService {
     if (viewer.memberId === null) throw new FormError({ code: 'attendance.errors.noMember' });
     const memberId = viewer.memberId;
     const code = normalizeCode(rawCode);
-    const session = code ? this.repo.sessionByCode(code) : undefined;
-    if (!session) throw new FormError({ code: 'attendance.errors.badCode' });
-    if (expectedSessionId !== null && session.id !== expectedSessionId)
-      throw new FormError({ code: 'attendance.errors.codeOtherSession' });
-    const activity = this.repo.activity(session.activityId);
-    if (!activity) throw notFound();
+    let session: SessionRow | undefined;
+    let activity: ActivityRow | undefined;
+    if (typeof expected === 'object' && expected && code && expected.session.checkinCode === code)
+      ({ session, activity } = expected); // the page's own code: no second look-up
+    else {
+      session = code ? this.repo.sessionByCode(code) : undefined;
+      if (!session) throw new FormError({ code: 'attendance.errors.badCode' });
+      const expectedId = typeof expected === 'number' ? expected : (expected?.session.id ?? null);
+      if (expectedId !== null && session.id !== expectedId)
+        throw new FormError({ code: 'attendance.errors.codeOtherSession' });
+      activity = this.repo.activity(session.activityId);
+      if (!activity) throw notFound();
+    }
     const state = this.state(session, activity, now);
     if (state.cancelled) throw new FormError({ code: 'attendance.errors.cancelled' });
     if (!state.checkinOpen) throw new FormError({ code: 'attendance.errors.checkinClosed' });
@@ -511,8 +541,8 @@ export class AttendanceService {
           at: now,
         },
       ]);
-      this.repo.recomputeCounters(activity.id, [memberId], now);
       const changes = [{ memberId, from: before?.status ?? null, to: status }];
+      this.repo.shiftCounters(activity.id, changes, now);
       this.audit.record({
         userId: viewer.userId,
         action: 'attendance.checkin',
