@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from './paths.ts';
 
-export const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../static');
+export const STATIC_DIR = path.join(ROOT, 'static');
 const versions = new Map<string, string>();
 
 /** "/static/css/app.css?v=<hash>": a content hash lets static files be cached for a year. */

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from '../../db/schema.ts';
+import { ROOT } from './paths.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
-export const MIGRATIONS_FOLDER = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../db/migrations');
+export const MIGRATIONS_FOLDER = path.join(ROOT, 'db/migrations');
 
 /** Opens the SQLite file with WAL, foreign keys and a busy timeout, and applies the committed migrations. */
 export function openDatabase(file: string): Db {

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { NavItem } from './nav.ts';
 import type { PanelRegistry } from './panels.ts';
+import { ROOT } from './paths.ts';
 
 /**
  * A feature is a folder server/<feature>/ whose routes.ts exports `feature`:
@@ -19,15 +19,18 @@ export interface Feature {
   setup?: (app: FastifyInstance) => void;
 }
 
-const SERVER_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const SERVER_DIR = path.join(ROOT, 'server');
 
+/**
+ * Every folder of server/ with a routes.ts, in name order. The import names its file with a
+ * template, so the compiled start (server/start.js) bundles every server/<feature>/routes.ts
+ * and no module is looked up on disk at start.
+ */
 export async function discoverFeatures(): Promise<Feature[]> {
   const out: Feature[] = [];
   for (const dir of fs.readdirSync(SERVER_DIR, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (!dir.isDirectory()) continue;
-    const file = path.join(SERVER_DIR, dir.name, 'routes.ts');
-    if (!fs.existsSync(file)) continue;
-    const mod = (await import(pathToFileURL(file).href)) as { feature?: Feature };
+    if (!dir.isDirectory() || !fs.existsSync(path.join(SERVER_DIR, dir.name, 'routes.ts'))) continue;
+    const mod = (await import(`../${dir.name}/routes.ts`)) as { feature?: Feature };
     if (mod.feature) out.push(mod.feature);
   }
   return out;

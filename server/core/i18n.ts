@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from './paths.ts';
 
 export const LOCALES = ['ar', 'en'] as const;
 export type Locale = (typeof LOCALES)[number];
 export const DEFAULT_LOCALE: Locale = 'ar';
 export const LANG_COOKIE = 'taahil_lang';
 
-export const I18N_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../i18n');
+export const I18N_DIR = path.join(ROOT, 'server/i18n');
 
 type Dict = Record<string, string>;
 

@@ -1,5 +1,5 @@
 /**
- * Crashes and shutdowns of the real server process (server/main.ts on a temporary SQLite file):
+ * Crashes and shutdowns of the real server process (as `npm start` runs it, on a temporary SQLite file):
  * SIGKILL in the middle of a stream of writes loses nothing that was acknowledged and leaves a
  * sound database; SIGTERM lets the requests in flight finish and exits 0.
  */

@@ -1,6 +1,7 @@
 /**
- * Runs the real server (server/main.ts, exactly what `npm start` runs) as a child process on a
- * temporary SQLite file, listening on 127.0.0.1 on a free port, and collects its JSON log lines.
+ * Runs the real server exactly as `npm start` does (server/start.js: the compiled server, built
+ * first when the sources changed) as a child process on a temporary SQLite file, listening on
+ * 127.0.0.1 on a free port, and collects its JSON log lines.
  * Used by the fault, load and backup tests. A small fetch-based client keeps cookies and the CSRF token.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -41,7 +42,7 @@ export function freePort(): Promise<number> {
 
 export async function startServer(opts: { db: string; env?: Record<string, string> }): Promise<RunningServer> {
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'server/main.ts')], {
+  const proc = spawn(process.execPath, [path.join(ROOT, 'server/start.js')], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',
