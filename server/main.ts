@@ -52,6 +52,8 @@ async function main() {
   await app.listen({ host: config.HOST, port: config.PORT });
   const shown = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
   console.log(`Taahil is serving on http://${shown}:${config.PORT}`);
+  // the compiled start (server/start.js) keeps V8's compiled code for the next start from here
+  (globalThis as { taahilStarted?: () => void }).taahilStarted?.();
 }
 
 main().catch((err) => {

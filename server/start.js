@@ -2,13 +2,16 @@
 /**
  * `npm start`: runs the server compiled ahead of time, as one plain JavaScript file without
  * loader hooks (running the TypeScript sources through tsx costs about a second at every start:
- * every module goes through a transform and a round-trip to tsx's worker).
+ * every module goes through a transform and a round-trip to tsx's worker, and Node resolves and
+ * links some 700 files one by one).
  *
- * The compiled file is .build/server-<digest>.js, where <digest> is a hash of everything it is
+ * The compiled file is .build/server-<digest>.cjs, where <digest> is a hash of everything it is
  * made from (every .ts under server/ and db/, this file, tsconfig.json and the installed
  * packages' lock). A start hashes those files (a few ms): the file of that digest exists, so it
- * is run as is; otherwise esbuild bundles server/main.ts into it first (about a second). A
- * build can never be served for other sources than its own, whatever the files' dates say.
+ * is run as is; otherwise esbuild bundles server/main.ts with the packages it uses into it first
+ * (about a second). A build is never served for other sources than its own, whatever the
+ * files' dates say. Beside it, .build/server-<digest>.v8cache keeps the code V8 compiled during
+ * the first start (written once the app listens), so later starts skip most of the compiling.
  *
  * This file is JavaScript because it runs before anything is compiled. `npm run dev` and the
  * tests run the TypeScript sources directly (tsx, vitest).
@@ -18,6 +21,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import vm from 'node:vm';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /** dot-folder at the top of the project, ignored by git (see .gitignore) */
@@ -28,13 +32,20 @@ const EXTERNAL = ['better-sqlite3', '@node-rs/argon2', 'pino'];
 
 /** The files the compiled server is made from, relative to root, sorted. */
 export function buildInputs(root = ROOT) {
-  const files = ['server/start.js', 'tsconfig.json', 'package-lock.json', 'node_modules/.package-lock.json'];
-  for (const dir of ['server', 'db']) {
-    for (const f of fs.readdirSync(path.join(root, dir), { recursive: true, encoding: 'utf8' })) {
-      if (f.endsWith('.ts')) files.push(path.posix.join(dir, f.split(path.sep).join('/')));
+  const files = ['server/start.js', 'tsconfig.json', 'package-lock.json', 'node_modules/.package-lock.json'].filter(
+    (f) => fs.existsSync(path.join(root, f)),
+  );
+  /** @param {string} dir */
+  const walk = (dir) => {
+    // (a walk of our own: readdirSync's `recursive` costs some 15 ms more at start on Node 20)
+    for (const e of fs.readdirSync(path.join(root, dir), { withFileTypes: true })) {
+      if (e.isDirectory()) walk(`${dir}/${e.name}`);
+      else if (e.name.endsWith('.ts')) files.push(`${dir}/${e.name}`);
     }
-  }
-  return files.filter((f) => fs.existsSync(path.join(root, f))).sort();
+  };
+  walk('server');
+  walk('db');
+  return files.sort();
 }
 
 /** A hash of the names and contents of every input: a different source gives a different compiled file. */
@@ -58,35 +69,50 @@ function loadEsbuild() {
   }
 }
 
+/** Writes a file under a temporary name then renames it, so a concurrent start never reads half of it.
+ * @param {string} file
+ * @param {(tmp: string) => unknown} write
+ */
+async function writeWhole(file, write) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    await write(tmp);
+    fs.renameSync(tmp, file);
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
 /**
- * Bundles server/main.ts (with everything it imports, db/demo.ts and every feature's routes.ts
- * included) into one ES module at `outfile`, written under a temporary name then renamed, so
- * a concurrent start never reads half a file. Returns the files it was made of (relative to root).
+ * Bundles server/main.ts with everything it imports (db/demo.ts, every feature's routes.ts and
+ * the packages but EXTERNAL) into one CommonJS file at `outfile` (CommonJS so that
+ * run() can hand V8 a code cache). Returns the files it was made of (relative to root).
  * @param {string} outfile
  * @returns {Promise<string[]>}
  */
 export async function compile(outfile, root = ROOT) {
   /** @type {import('esbuild')} */
   const esbuild = loadEsbuild();
-  const tmp = `${outfile}.${process.pid}.tmp`;
-  const result = await esbuild.build({
-    absWorkingDir: root,
-    entryPoints: [path.join(root, 'server/main.ts')],
-    outfile: tmp,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: EXTERNAL,
-    // bundled CommonJS packages call require() for Node's own modules
-    banner: {
-      js: "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);",
-    },
-    logLevel: 'warning',
-    metafile: true,
+  /** @type {string[]} */
+  let inputs = [];
+  await writeWhole(outfile, async (tmp) => {
+    const result = await esbuild.build({
+      absWorkingDir: root,
+      entryPoints: [path.join(root, 'server/main.ts')],
+      outfile: tmp,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      external: EXTERNAL,
+      // the sources find their folders from import.meta.url (server/core/paths.ts): run() passes the file's URL
+      define: { 'import.meta.url': '__importMetaUrl' },
+      logLevel: 'warning',
+      metafile: true,
+    });
+    inputs = Object.keys(result.metafile.inputs);
   });
-  fs.renameSync(tmp, outfile);
-  return Object.keys(result.metafile.inputs);
+  return inputs;
 }
 
 /**
@@ -98,7 +124,7 @@ export async function ensureBuilt(root = ROOT) {
   const dir = path.join(root, BUILD_DIR);
   for (;;) {
     const digest = sourceDigest(root);
-    const file = path.join(dir, `server-${digest}.js`);
+    const file = path.join(dir, `server-${digest}.cjs`);
     if (fs.existsSync(file)) return { file, built: false, buildMs: 0 };
     fs.mkdirSync(dir, { recursive: true });
     const t0 = performance.now();
@@ -111,15 +137,60 @@ export async function ensureBuilt(root = ROOT) {
     }
     for (const old of fs.readdirSync(dir)) {
       const p = path.join(dir, old);
-      if (p !== file && /^server-/.test(old) && Date.now() - fs.statSync(p).mtimeMs > 60_000)
+      if (
+        !old.startsWith(`server-${digest}.`) &&
+        old.startsWith('server-') &&
+        Date.now() - fs.statSync(p).mtimeMs > 60_000
+      )
         fs.rmSync(p, { force: true });
     }
     return { file, built: true, buildMs };
   }
 }
 
+/**
+ * Runs a compiled file as Node runs a CommonJS module, with V8's code cache kept beside it: the
+ * first start writes it when the app calls globalThis.taahilStarted() (server/main.ts, once
+ * listening), so it holds the code of everything a start runs.
+ * @param {string} file
+ */
+export function run(file) {
+  const cacheFile = file.replace(/\.cjs$/, '.v8cache');
+  /** @type {Buffer | undefined} */
+  let cachedData;
+  try {
+    cachedData = fs.readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined;
+  }
+  // strict like the ES modules it is made of; one line, so the file's line numbers hold in stack traces
+  const wrapped = `(function (exports, require, module, __filename, __dirname, __importMetaUrl) {"use strict";${fs.readFileSync(file, 'utf8')}\n})`;
+  const script = new vm.Script(wrapped, {
+    filename: file,
+    cachedData,
+    // an import() left in the bundle loads as it would from a file of its own
+    importModuleDynamically: vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+  });
+  if (!cachedData || script.cachedDataRejected) {
+    /** @type {{ taahilStarted?: () => void }} */ (globalThis).taahilStarted = () => {
+      writeWhole(cacheFile, (tmp) => fs.writeFileSync(tmp, script.createCachedData())).catch(() => {
+        // no cache (a read-only folder): the next start compiles again
+      });
+    };
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(
+    module.exports,
+    createRequire(file),
+    module,
+    file,
+    path.dirname(file),
+    pathToFileURL(file).href,
+  );
+}
+
 if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { file, built, buildMs } = await ensureBuilt();
   if (built) console.log(`Compiled the server into ${path.relative(ROOT, file)} in ${buildMs} ms`);
-  await import(pathToFileURL(file).href);
+  run(file);
 }

@@ -1,8 +1,9 @@
 /**
  * `npm start` runs the server compiled ahead of time (server/start.js): one file in .build/
- * named by a hash of its sources. These tests prove that the compiled server is the one of the
- * current sources, that any change to a source gives another file, and that the compiled
- * server starts and serves pages, styles, scripts and sign-in from its own location.
+ * named by a hash of its sources, with V8's code cache beside it. These tests prove that the
+ * compiled server is the one of the current sources, that any change to a source gives another
+ * file, that the compiled server starts and serves pages, styles, scripts and sign-in from its
+ * own location, and that a damaged code cache costs a slower start, never a failed one.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -64,10 +65,12 @@ describe('the compiled server', () => {
 
   it('starts from .build/ and serves pages, the stylesheet, scripts and sign-in', async () => {
     const { file } = await ensureBuilt();
-    expect(path.relative(ROOT, file)).toBe(path.join(BUILD_DIR, `server-${sourceDigest()}.js`));
+    expect(path.relative(ROOT, file)).toBe(path.join(BUILD_DIR, `server-${sourceDigest()}.cjs`));
     const server = await startServer({ db: path.join(tempDir('start'), 'taahil.sqlite') });
     running.push(server);
     expect(server.lines.join('\n')).not.toContain('Compiled the server');
+    // V8's code for the next start, kept once the app listens
+    expect(fs.existsSync(file.replace(/\.cjs$/, '.v8cache'))).toBe(true);
     const c = new HttpClient(server.url);
     const login = await c.get('/login');
     expect(login.status).toBe(200);
@@ -82,5 +85,15 @@ describe('the compiled server', () => {
     const home = await c.get('/');
     expect(home.status).toBe(200);
     expect(home.body).toContain('أهلاً');
+  });
+
+  it('starts with a damaged code cache, and writes a good one again', async () => {
+    const { file } = await ensureBuilt();
+    const cache = file.replace(/\.cjs$/, '.v8cache');
+    fs.writeFileSync(cache, 'not a code cache');
+    const server = await startServer({ db: path.join(tempDir('start'), 'taahil.sqlite'), env: { TAAHIL_DEMO: 'off' } });
+    running.push(server);
+    expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
+    expect(fs.statSync(cache).size).toBeGreaterThan(100_000);
   });
 });
