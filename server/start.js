@@ -192,5 +192,10 @@ export function run(file) {
 if (process.argv[1] && fs.realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const { file, built, buildMs } = await ensureBuilt();
   if (built) console.log(`Compiled the server into ${path.relative(ROOT, file)} in ${buildMs} ms`);
-  run(file);
+  // `npm run build` (--build): compile only, e.g. when the app's user may not write .build/
+  if (process.argv.includes('--build')) {
+    if (!built) console.log(`${path.relative(ROOT, file)} is up to date`);
+  } else {
+    run(file);
+  }
 }
