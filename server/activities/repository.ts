@@ -19,7 +19,7 @@ import {
 } from '../../db/schema.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 export type ActivityRow = typeof activities.$inferSelect;
@@ -57,6 +57,34 @@ export interface CatalogueScope {
 
 /** a file attached to a member's apology (server/followup) is private to it: never an activity's material */
 const notApologyFile = sql`not exists (select 1 from apologies ap where ap.material_id = ${materials.id})`;
+
+// the statements of an activity page, built once per connection (core/db.ts prepared)
+const sessionSummaryQuery = (db: Db) =>
+  db
+    .select({
+      count: sql<number>`count(*)`,
+      first: sql<number | null>`min(${sessions.startsAt})`,
+      last: sql<number | null>`max(${sessions.endsAt})`,
+    })
+    .from(sessions)
+    .where(and(eq(sessions.activityId, sql.placeholder('activityId')), eq(sessions.status, 'scheduled')))
+    .prepare();
+const materialsQuery = (db: Db) =>
+  db
+    .select({
+      id: materials.id,
+      sessionId: materials.sessionId,
+      filename: materials.filename,
+      mime: materials.mime,
+      size: materials.size,
+      uploadedAt: materials.uploadedAt,
+      uploadedBy: users.displayName,
+    })
+    .from(materials)
+    .leftJoin(users, eq(users.id, materials.uploadedBy))
+    .where(and(eq(materials.activityId, sql.placeholder('activityId')), isNull(materials.deletedAt), notApologyFile))
+    .orderBy(asc(materials.id))
+    .prepare();
 
 /** Every query behind activities, their councils and materials. */
 export class ActivityRepository {
@@ -212,7 +240,12 @@ export class ActivityRepository {
       .get();
   }
 
+  /** a member's status, unit and councils: what the audience rules ask (cached: every catalogue and activity page) */
   memberFacts(memberId: number) {
+    return cachedById(this.db, 'activities.memberFacts', memberId, () => this.loadMemberFacts(memberId));
+  }
+
+  private loadMemberFacts(memberId: number) {
     const m = this.db
       .select({ status: members.status, isExecutive: members.isExecutive, unitPath: units.path })
       .from(members)
@@ -230,15 +263,7 @@ export class ActivityRepository {
   }
 
   sessionSummary(activityId: number) {
-    return this.db
-      .select({
-        count: sql<number>`count(*)`,
-        first: sql<number | null>`min(${sessions.startsAt})`,
-        last: sql<number | null>`max(${sessions.endsAt})`,
-      })
-      .from(sessions)
-      .where(and(eq(sessions.activityId, activityId), eq(sessions.status, 'scheduled')))
-      .get()!;
+    return prepared(this.db, sessionSummaryQuery).get({ activityId })!;
   }
 
   private scopeCondition(scope: CatalogueScope): SQL | undefined {
@@ -354,21 +379,7 @@ export class ActivityRepository {
   // ---------------------------------------------------------------- materials
 
   materialsOf(activityId: number) {
-    return this.db
-      .select({
-        id: materials.id,
-        sessionId: materials.sessionId,
-        filename: materials.filename,
-        mime: materials.mime,
-        size: materials.size,
-        uploadedAt: materials.uploadedAt,
-        uploadedBy: users.displayName,
-      })
-      .from(materials)
-      .leftJoin(users, eq(users.id, materials.uploadedBy))
-      .where(and(eq(materials.activityId, activityId), isNull(materials.deletedAt), notApologyFile))
-      .orderBy(asc(materials.id))
-      .all();
+    return prepared(this.db, materialsQuery).all({ activityId });
   }
 
   material(id: number) {

@@ -294,10 +294,7 @@ export class ActivityService {
       scope = { all: false, unitPaths: [], nonDraft: false, trainerUserId: null, member: null, publicOnly: true, now };
     } else {
       const us = unitScope(viewer);
-      const memberId = viewer.memberId;
-      const m = memberId
-        ? dataCache(this.db).get(`activities.memberFacts|${memberId}`, () => this.repo.memberFacts(memberId))
-        : null;
+      const m = viewer.memberId ? this.repo.memberFacts(viewer.memberId) : null;
       scope = {
         all: us === 'all',
         unitPaths: us === 'all' ? [] : us,

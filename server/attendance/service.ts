@@ -4,6 +4,7 @@ import type { AttendanceStatus } from '../../db/schema.ts';
 import { inAudience } from '../activities/audience.ts';
 import { computeProgress, ruleOf } from '../completion/rules.ts';
 import type { AuditRepository } from '../core/audit.ts';
+import { dataCache } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
@@ -575,24 +576,37 @@ export class AttendanceService {
   today(viewer: Viewer | null, tz: string, now = new Date()) {
     authorize(viewer, 'attendance.today');
     const dayStart = startOfDay(now, tz);
-    const mine = this.repo.sessionsBetween(dayStart, startOfDay(now, tz, 7), viewer.userId);
-    const all = isOffice(viewer) ? this.repo.sessionsBetween(dayStart, startOfDay(now, tz, 1), null) : [];
-    const sessionIds = [...new Set([...mine, ...all].map((s) => s.id))];
-    const enrolled = this.repo.enrolledCounts([...new Set([...mine, ...all].map((s) => s.activityId))]);
-    const marks = this.repo.markCounts(sessionIds);
+    const dayEnd = startOfDay(now, tz, 1);
+    const mine = this.withCounts(this.repo.sessionsBetween(dayStart, startOfDay(now, tz, 7), viewer.userId));
+    // the whole organisation's sessions today are the same for every office user: read once
+    // and kept until the next write (a mark changes the counts) or a minute passes
+    const all = isOffice(viewer)
+      ? dataCache(this.db).get(`attendance.today|${dayStart.getTime()}`, () =>
+          this.withCounts(this.repo.sessionsBetween(dayStart, dayEnd, null)),
+        )
+      : [];
     const decorate = (list: typeof mine) =>
-      list.map((s) => {
-        const c = marks.get(s.id) ?? emptyCounts();
-        return {
-          ...s,
-          enrolled: enrolled.get(s.activityId) ?? 0,
-          marked: STATUSES.reduce((n, k) => n + c[k], 0),
-          counts: c,
-          checkinOpen: s.status === 'scheduled' && checkinOpen(s, s, now),
-          isToday: s.startsAt < startOfDay(now, tz, 1),
-        };
-      });
+      list.map((s) => ({
+        ...s,
+        checkinOpen: s.status === 'scheduled' && checkinOpen(s, s, now),
+        isToday: s.startsAt < dayEnd,
+      }));
     return { mine: decorate(mine), all: decorate(all) };
+  }
+
+  /** sessions with their roster size and marks per status (two queries for the whole list) */
+  private withCounts(list: ReturnType<AttendanceRepository['sessionsBetween']>) {
+    const enrolled = this.repo.enrolledCounts([...new Set(list.map((s) => s.activityId))]);
+    const marks = this.repo.markCounts(list.map((s) => s.id));
+    return list.map((s) => {
+      const c = marks.get(s.id) ?? emptyCounts();
+      return {
+        ...s,
+        enrolled: enrolled.get(s.activityId) ?? 0,
+        marked: STATUSES.reduce((n, k) => n + c[k], 0),
+        counts: c,
+      };
+    });
   }
 
   // ------------------------------------------------------------------ matrix

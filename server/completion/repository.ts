@@ -16,7 +16,7 @@ import {
 import { marksOfActivity, sessionsOfActivities, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 /** Enrolment statuses that take part in completion: still running, or decided. */
@@ -35,6 +35,37 @@ export interface SessionRow {
   endsAt: Date;
   status: 'scheduled' | 'cancelled';
 }
+
+// a member's own record and dashboard: built once per connection (see core/db.ts prepared)
+const enrolmentsOfMemberQuery = (db: Db) =>
+  db
+    .select({
+      id: enrolments.id,
+      status: enrolments.status,
+      assessmentScore: enrolments.assessmentScore,
+      completionOverridden: enrolments.completionOverridden,
+      activity: activities,
+    })
+    .from(enrolments)
+    .innerJoin(activities, eq(activities.id, enrolments.activityId))
+    .where(and(eq(enrolments.memberId, sql.placeholder('memberId')), inArray(enrolments.status, TRACKED)))
+    .orderBy(asc(activities.id))
+    .prepare();
+const memberQuery = (db: Db) =>
+  db
+    .select({
+      id: members.id,
+      fullName: members.fullName,
+      nameLatin: members.nameLatin,
+      unitId: members.unitId,
+      unitPath: units.path,
+      unitNameAr: units.nameAr,
+      unitNameEn: units.nameEn,
+    })
+    .from(members)
+    .innerJoin(units, eq(units.id, members.unitId))
+    .where(eq(members.id, sql.placeholder('id')))
+    .prepare();
 
 /** Queries behind progress, results, assessment and eligibility. */
 export class CompletionRepository {
@@ -126,19 +157,7 @@ export class CompletionRepository {
 
   /** One member's enrolments that take part in completion, with their activity. */
   enrolmentsOfMember(memberId: number) {
-    return this.db
-      .select({
-        id: enrolments.id,
-        status: enrolments.status,
-        assessmentScore: enrolments.assessmentScore,
-        completionOverridden: enrolments.completionOverridden,
-        activity: activities,
-      })
-      .from(enrolments)
-      .innerJoin(activities, eq(activities.id, enrolments.activityId))
-      .where(and(eq(enrolments.memberId, memberId), inArray(enrolments.status, TRACKED)))
-      .orderBy(asc(activities.id))
-      .all();
+    return prepared(this.db, enrolmentsOfMemberQuery).all({ memberId });
   }
 
   enrolment(id: number) {
@@ -161,20 +180,7 @@ export class CompletionRepository {
   }
 
   member(id: number) {
-    return this.db
-      .select({
-        id: members.id,
-        fullName: members.fullName,
-        nameLatin: members.nameLatin,
-        unitId: members.unitId,
-        unitPath: units.path,
-        unitNameAr: units.nameAr,
-        unitNameEn: units.nameEn,
-      })
-      .from(members)
-      .innerJoin(units, eq(units.id, members.unitId))
-      .where(eq(members.id, id))
-      .get();
+    return prepared(this.db, memberQuery).get({ id });
   }
 
   setStatus(enrolmentId: number, status: EnrolmentStatus, overridden: boolean, at: Date) {

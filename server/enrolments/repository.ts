@@ -14,13 +14,44 @@ import {
 } from '../../db/schema.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, prepared } from '../core/db.ts';
 
 /** statuses that hold a seat */
 export const SEATED: EnrolmentStatus[] = ['approved', 'completed', 'not_completed'];
 /** statuses waiting for the office */
 export const AWAITING: EnrolmentStatus[] = ['nominated', 'pending'];
 
+// the statements of an activity page, built once per connection (core/db.ts prepared)
+const trainsQuery = (db: Db) =>
+  db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.activityId, sql.placeholder('activityId')),
+        eq(sessions.trainerUserId, sql.placeholder('userId')),
+      ),
+    )
+    .limit(1)
+    .prepare();
+const byActivityMemberQuery = (db: Db) =>
+  db
+    .select()
+    .from(enrolments)
+    .where(
+      and(
+        eq(enrolments.activityId, sql.placeholder('activityId')),
+        eq(enrolments.memberId, sql.placeholder('memberId')),
+      ),
+    )
+    .prepare();
+const countsQuery = (db: Db) =>
+  db
+    .select({ status: enrolments.status, n: sql<number>`count(*)` })
+    .from(enrolments)
+    .where(eq(enrolments.activityId, sql.placeholder('activityId')))
+    .groupBy(enrolments.status)
+    .prepare();
 const nominatingUnit = alias(units, 'nominating_unit');
 const nominator = alias(users, 'nominator');
 
@@ -63,12 +94,7 @@ export class EnrolmentRepository {
 
   /** does the user teach at least one session of the activity */
   trains(activityId: number, userId: number): boolean {
-    return !!this.db
-      .select({ id: sessions.id })
-      .from(sessions)
-      .where(and(eq(sessions.activityId, activityId), eq(sessions.trainerUserId, userId)))
-      .limit(1)
-      .get();
+    return !!prepared(this.db, trainsQuery).get({ activityId, userId });
   }
 
   /** activities members can currently enrol in themselves (few rows: open ones only) */
@@ -225,11 +251,7 @@ export class EnrolmentRepository {
   }
 
   byActivityMember(activityId: number, memberId: number) {
-    return this.db
-      .select()
-      .from(enrolments)
-      .where(and(eq(enrolments.activityId, activityId), eq(enrolments.memberId, memberId)))
-      .get();
+    return prepared(this.db, byActivityMemberQuery).get({ activityId, memberId });
   }
 
   byActivityMembers(activityId: number, memberIds: number[]) {
@@ -289,13 +311,7 @@ export class EnrolmentRepository {
 
   counts(activityId: number): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const r of this.db
-      .select({ status: enrolments.status, n: sql<number>`count(*)` })
-      .from(enrolments)
-      .where(eq(enrolments.activityId, activityId))
-      .groupBy(enrolments.status)
-      .all())
-      out[r.status] = r.n;
+    for (const r of prepared(this.db, countsQuery).all({ activityId })) out[r.status] = r.n;
     return out;
   }
 
