@@ -1,7 +1,7 @@
-import { and, asc, eq, gte, inArray, lt, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { activities, enrolments, sessions, units, users } from '../../db/schema.ts';
 import { escapeLike } from '../core/arabic.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 export interface CalendarScope {
@@ -15,46 +15,75 @@ export interface CalendarScope {
 
 const ENROLLED = ['approved', 'completed', 'not_completed'] as const;
 
+// "activity in (the member's enrolments)", not "exists (...)" per session: SQLite then starts
+// from the member's few enrolments instead of every session in the range
+const memberSessions = (memberId: number | Placeholder) =>
+  sql`${sessions.activityId} in (select ${enrolments.activityId} from ${enrolments} where ${enrolments.memberId} = ${memberId} and ${inArray(enrolments.status, [...ENROLLED])})`;
+
+/** the sessions between two instants that match `who`, with their activity, unit and trainer */
+function calendarQuery(db: Db, from: number | Placeholder, to: number | Placeholder, who: SQL) {
+  return db
+    .select({
+      id: sessions.id,
+      activityId: sessions.activityId,
+      activityTitle: activities.title,
+      activityKind: activities.kind,
+      activityStatus: activities.status,
+      startsAt: sessions.startsAt,
+      endsAt: sessions.endsAt,
+      topic: sessions.topic,
+      place: sessions.place,
+      status: sessions.status,
+      trainerName: users.displayName,
+      unitNameAr: units.nameAr,
+      unitNameEn: units.nameEn,
+    })
+    .from(sessions)
+    .innerJoin(activities, eq(activities.id, sessions.activityId))
+    .innerJoin(units, eq(units.id, activities.organisingUnitId))
+    .leftJoin(users, eq(users.id, sessions.trainerUserId))
+    .where(
+      and(sql`${sessions.startsAt} >= ${from}`, sql`${sessions.startsAt} < ${to}`, ne(activities.status, 'draft'), who),
+    )
+    .orderBy(asc(sessions.startsAt), asc(sessions.id))
+    .limit(5000);
+}
+const range = [sql.placeholder('from'), sql.placeholder('to')] as const;
+const ownSessionsMember = (db: Db) =>
+  calendarQuery(db, ...range, memberSessions(sql.placeholder('memberId'))).prepare();
+const ownSessionsTrainer = (db: Db) =>
+  calendarQuery(db, ...range, eq(sessions.trainerUserId, sql.placeholder('trainerUserId'))).prepare();
+const ownSessionsBoth = (db: Db) =>
+  calendarQuery(
+    db,
+    ...range,
+    or(memberSessions(sql.placeholder('memberId')), eq(sessions.trainerUserId, sql.placeholder('trainerUserId')))!,
+  ).prepare();
+
 /** Queries behind the calendars and the iCalendar feeds. */
 export class CalendarRepository {
   constructor(private db: Db) {}
 
   sessions(scope: CalendarScope, from: Date, to: Date) {
+    const unitPaths = scope.unitPaths ?? [];
+    // a member's or a trainer's own calendar (every dashboard asks): one of three statements
+    // prepared once per connection; a coordinator's unit subtrees are built each time
+    if (unitPaths !== 'all' && unitPaths.length === 0) {
+      const memberId = scope.memberId ?? null;
+      const trainerUserId = scope.trainerUserId ?? null;
+      const range = { from: from.getTime(), to: to.getTime() };
+      if (memberId && trainerUserId)
+        return prepared(this.db, ownSessionsBoth).all({ ...range, memberId, trainerUserId });
+      if (memberId) return prepared(this.db, ownSessionsMember).all({ ...range, memberId });
+      if (trainerUserId) return prepared(this.db, ownSessionsTrainer).all({ ...range, trainerUserId });
+      return [];
+    }
     const ors: SQL[] = [];
-    if (scope.memberId)
-      ors.push(
-        // "activity in (the member's enrolments)", not "exists (...)" per session: SQLite then
-        // starts from the member's few enrolments instead of every session in the range
-        sql`${sessions.activityId} in (select ${enrolments.activityId} from ${enrolments} where ${enrolments.memberId} = ${scope.memberId} and ${inArray(enrolments.status, [...ENROLLED])})`,
-      );
+    if (scope.memberId) ors.push(memberSessions(scope.memberId));
     if (scope.trainerUserId) ors.push(eq(sessions.trainerUserId, scope.trainerUserId));
-    if (scope.unitPaths === 'all') ors.push(sql`1`);
-    else for (const p of scope.unitPaths ?? []) ors.push(sql`${units.path} like ${`${escapeLike(p)}%`} escape '\\'`);
-    if (!ors.length) return [];
-    return this.db
-      .select({
-        id: sessions.id,
-        activityId: sessions.activityId,
-        activityTitle: activities.title,
-        activityKind: activities.kind,
-        activityStatus: activities.status,
-        startsAt: sessions.startsAt,
-        endsAt: sessions.endsAt,
-        topic: sessions.topic,
-        place: sessions.place,
-        status: sessions.status,
-        trainerName: users.displayName,
-        unitNameAr: units.nameAr,
-        unitNameEn: units.nameEn,
-      })
-      .from(sessions)
-      .innerJoin(activities, eq(activities.id, sessions.activityId))
-      .innerJoin(units, eq(units.id, activities.organisingUnitId))
-      .leftJoin(users, eq(users.id, sessions.trainerUserId))
-      .where(and(gte(sessions.startsAt, from), lt(sessions.startsAt, to), ne(activities.status, 'draft'), or(...ors)))
-      .orderBy(asc(sessions.startsAt), asc(sessions.id))
-      .limit(5000)
-      .all();
+    if (unitPaths === 'all') ors.push(sql`1`);
+    else for (const p of unitPaths) ors.push(sql`${units.path} like ${`${escapeLike(p)}%`} escape '\\'`);
+    return calendarQuery(this.db, from.getTime(), to.getTime(), or(...ors)!).all();
   }
 
   activitySessions(activityId: number) {

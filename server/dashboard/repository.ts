@@ -48,7 +48,7 @@ export const DASH_SQL = {
   trainerSessions: `
     select s.id as id, s.starts_at as startsAt, s.ends_at as endsAt, s.topic as topic, s.place as place,
       a.id as activityId, a.title as activityTitle,
-      (select count(*) from attendance at where at.session_id = s.id) as marked,
+      s.marked_count as marked,
       (select count(*) from enrolments e where e.activity_id = s.activity_id
         and e.status in ('approved', 'completed', 'not_completed')) as enrolled
     from sessions s cross join activities a on a.id = s.activity_id

@@ -16,7 +16,7 @@ import {
 } from '../../db/schema.ts';
 import { ROSTER_STATUSES } from '../attendance/rules.ts';
 import { escapeLike } from '../core/arabic.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 export type ApologyStatus = 'pending' | 'accepted' | 'refused';
@@ -24,6 +24,44 @@ export type ApologyRow = NonNullable<ReturnType<FollowupRepository['apology']>>;
 export type QueueRow = ReturnType<FollowupRepository['queue']>['rows'][number];
 
 const like = (path: string) => `${escapeLike(path)}%`;
+
+// the statements of every dashboard, built once per connection (core/db.ts prepared)
+const upcomingForMemberQuery = (db: Db) =>
+  db
+    .select({
+      sessionId: sessions.id,
+      startsAt: sessions.startsAt,
+      topic: sessions.topic,
+      activityId: activities.id,
+      activityTitle: activities.title,
+      apologyId: apologies.id,
+      apologyStatus: apologies.status,
+    })
+    .from(enrolments)
+    .innerJoin(activities, eq(activities.id, enrolments.activityId))
+    .innerJoin(sessions, eq(sessions.activityId, enrolments.activityId))
+    .leftJoin(apologies, and(eq(apologies.sessionId, sessions.id), eq(apologies.memberId, sql.placeholder('memberId'))))
+    .where(
+      and(
+        eq(enrolments.memberId, sql.placeholder('memberId')),
+        inArray(enrolments.status, ROSTER_STATUSES),
+        sql`${activities.status} in ('open', 'running')`,
+        eq(sessions.status, 'scheduled'),
+        sql`${sessions.startsAt} > ${sql.placeholder('now')}`,
+      ),
+    )
+    .orderBy(asc(sessions.startsAt))
+    .limit(sql.placeholder('limit'))
+    .prepare();
+const pendingQuery = (db: Db) =>
+  db.select({ n: sql<number>`count(*)` }).from(apologies).where(eq(apologies.status, 'pending')).prepare();
+const pendingForTrainerQuery = (db: Db) =>
+  db
+    .select({ n: sql<number>`count(*)` })
+    .from(apologies)
+    .innerJoin(sessions, eq(sessions.id, apologies.sessionId))
+    .where(and(eq(apologies.status, 'pending'), eq(sessions.trainerUserId, sql.placeholder('trainerUserId'))))
+    .prepare();
 
 /** Every query of the follow-up feature: apologies, absence alerts and the weekly digests. */
 export class FollowupRepository {
@@ -62,32 +100,7 @@ export class FollowupRepository {
 
   /** the member's sessions still to come (roster enrolments, scheduled, activity not cancelled), with any apology */
   upcomingForMember(memberId: number, now: Date, limit: number) {
-    return this.db
-      .select({
-        sessionId: sessions.id,
-        startsAt: sessions.startsAt,
-        topic: sessions.topic,
-        activityId: activities.id,
-        activityTitle: activities.title,
-        apologyId: apologies.id,
-        apologyStatus: apologies.status,
-      })
-      .from(enrolments)
-      .innerJoin(activities, eq(activities.id, enrolments.activityId))
-      .innerJoin(sessions, eq(sessions.activityId, enrolments.activityId))
-      .leftJoin(apologies, and(eq(apologies.sessionId, sessions.id), eq(apologies.memberId, memberId)))
-      .where(
-        and(
-          eq(enrolments.memberId, memberId),
-          inArray(enrolments.status, ROSTER_STATUSES),
-          sql`${activities.status} in ('open', 'running')`,
-          eq(sessions.status, 'scheduled'),
-          sql`${sessions.startsAt} > ${now.getTime()}`,
-        ),
-      )
-      .orderBy(asc(sessions.startsAt))
-      .limit(limit)
-      .all();
+    return prepared(this.db, upcomingForMemberQuery).all({ memberId, now: now.getTime(), limit });
   }
 
   /** the user account linked to each member (who gets a member's notifications) */
@@ -223,17 +236,9 @@ export class FollowupRepository {
 
   /** pending apologies of sessions a user teaches (the trainer's dashboard), or all of them (null: the office's) */
   pendingFor(trainerUserId: number | null): number {
-    return this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(apologies)
-      .innerJoin(sessions, eq(sessions.id, apologies.sessionId))
-      .where(
-        and(
-          eq(apologies.status, 'pending'),
-          trainerUserId === null ? undefined : eq(sessions.trainerUserId, trainerUserId),
-        ),
-      )
-      .get()!.n;
+    return trainerUserId === null
+      ? prepared(this.db, pendingQuery).get()!.n
+      : prepared(this.db, pendingForTrainerQuery).get({ trainerUserId })!.n;
   }
 
   insertApology(v: { sessionId: number; memberId: number; reason: string; materialId: number | null; at: Date }) {
