@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
 import {
   type AttendanceStatus,
   activities,
@@ -13,7 +13,7 @@ import {
   users,
 } from '../../db/schema.ts';
 import { escapeLike, normalizeArabic } from '../core/arabic.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, prepared } from '../core/db.ts';
 import { ROSTER_STATUSES } from './rules.ts';
 
 export type SessionRow = NonNullable<ReturnType<AttendanceRepository['session']>>;
@@ -50,6 +50,12 @@ const memberCols = {
  */
 export function sessionsOfActivities(db: Db, activityIds: number[]) {
   if (activityIds.length === 0) return [];
+  // one activity (its page's panels): the statement prepared once per connection
+  if (activityIds.length === 1) return prepared(db, sessionsOfActivityQuery).all({ activityId: activityIds[0] });
+  return sessionsQuery(db, inArray(sessions.activityId, activityIds)).all();
+}
+
+function sessionsQuery(db: Db, where: SQL) {
   return db
     .select({
       id: sessions.id,
@@ -61,37 +67,49 @@ export function sessionsOfActivities(db: Db, activityIds: number[]) {
       trainerUserId: sessions.trainerUserId,
     })
     .from(sessions)
-    .where(inArray(sessions.activityId, activityIds))
-    .orderBy(asc(sessions.startsAt))
-    .all();
+    .where(where)
+    .orderBy(asc(sessions.startsAt));
 }
+const sessionsOfActivityQuery = (db: Db) =>
+  sessionsQuery(db, eq(sessions.activityId, sql.placeholder('activityId'))).prepare();
 
 /** Every mark of an activity's sessions (one query), optionally of some members only; shared with completion. */
 export function marksOfActivity(db: Db, activityId: number, memberIds?: number[]) {
+  if (memberIds?.length === 0) return [];
+  // one member (their own progress on an activity page): prepared once per connection
+  if (memberIds?.length === 1) return prepared(db, marksOfMemberQuery).all({ activityId, memberId: memberIds[0] });
   const conds: SQL[] = [eq(sessions.activityId, activityId)];
-  if (memberIds) {
-    if (memberIds.length === 0) return [];
-    conds.push(inArray(attendance.memberId, memberIds));
-  }
+  if (memberIds) conds.push(inArray(attendance.memberId, memberIds));
+  return marksQuery(db, and(...conds)!).all();
+}
+
+function marksQuery(db: Db, where: SQL) {
   return db
     .select({ sessionId: attendance.sessionId, memberId: attendance.memberId, status: attendance.status })
     .from(attendance)
     .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
-    .where(and(...conds))
-    .all();
+    .where(where);
 }
-
-/** Whether a user trains at least one session of the activity; shared with completion. */
-export function trainsActivity(db: Db, activityId: number, userId: number): boolean {
-  return !!db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(and(eq(sessions.activityId, activityId), eq(sessions.trainerUserId, userId)))
-    .limit(1)
-    .get();
-}
+const marksOfMemberQuery = (db: Db) =>
+  marksQuery(
+    db,
+    and(eq(sessions.activityId, sql.placeholder('activityId')), eq(attendance.memberId, sql.placeholder('memberId')))!,
+  ).prepare();
 
 const p = sql.placeholder;
+
+const trainsQuery = (db: Db) =>
+  db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(and(eq(sessions.activityId, p('activityId')), eq(sessions.trainerUserId, p('userId'))))
+    .limit(1)
+    .prepare();
+
+/** Whether a user trains at least one session of the activity; shared with completion and enrolments. */
+export function trainsActivity(db: Db, activityId: number, userId: number): boolean {
+  return !!prepared(db, trainsQuery).get({ activityId, userId });
+}
 
 /** an enrolment's four counters from the marks of its activity's sessions that are not cancelled */
 const RECOUNT = `update enrolments set (attended_count, late_count, excused_count, absent_count) = (
@@ -102,12 +120,87 @@ const RECOUNT = `update enrolments set (attended_count, late_count, excused_coun
   ), updated_at = ?
   where activity_id = ?`;
 
+/** sessions between two instants (of one trainer, or everyone's) with what the day's lists show */
+function sessionsBetweenQuery(db: Db, trainer: boolean) {
+  return db
+    .select({
+      id: sessions.id,
+      activityId: sessions.activityId,
+      startsAt: sessions.startsAt,
+      endsAt: sessions.endsAt,
+      topic: sessions.topic,
+      place: sessions.place,
+      status: sessions.status,
+      trainerName: users.displayName,
+      activityTitle: activities.title,
+      activityKind: activities.kind,
+      checkinOpensBeforeMin: activities.checkinOpensBeforeMin,
+      lateAfterMin: activities.lateAfterMin,
+      editWindowDays: activities.editWindowDays,
+    })
+    .from(sessions)
+    .innerJoin(activities, eq(activities.id, sessions.activityId))
+    .leftJoin(users, eq(users.id, sessions.trainerUserId))
+    .where(
+      and(
+        sql`${sessions.startsAt} >= ${p('from')}`,
+        sql`${sessions.startsAt} < ${p('to')}`,
+        trainer ? eq(sessions.trainerUserId, p('trainerUserId')) : undefined,
+      ),
+    )
+    .orderBy(asc(sessions.startsAt))
+    .limit(500)
+    .prepare();
+}
+
 /**
  * The hot statements of the roster, the save and the check-in, built and compiled once per
  * connection (a Drizzle query is otherwise built again on every call: about 0.1 ms each).
  */
 function buildStatements(db: Db) {
   return {
+    sessionsOfTrainer: sessionsBetweenQuery(db, true),
+    sessionsOfEveryone: sessionsBetweenQuery(db, false),
+    memberHistory: db
+      .select({
+        sessionId: attendance.sessionId,
+        status: attendance.status,
+        note: attendance.note,
+        via: attendance.via,
+        startsAt: sessions.startsAt,
+        topic: sessions.topic,
+        activityId: activities.id,
+        activityTitle: activities.title,
+      })
+      .from(attendance)
+      .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
+      .innerJoin(activities, eq(activities.id, sessions.activityId))
+      .where(eq(attendance.memberId, p('memberId')))
+      .orderBy(desc(sessions.startsAt))
+      .limit(p('limit'))
+      .prepare(),
+    openForMember: db
+      .select({
+        id: sessions.id,
+        startsAt: sessions.startsAt,
+        endsAt: sessions.endsAt,
+        activityTitle: activities.title,
+        checkinOpensBeforeMin: activities.checkinOpensBeforeMin,
+      })
+      .from(sessions)
+      .innerJoin(activities, eq(activities.id, sessions.activityId))
+      .innerJoin(enrolments, and(eq(enrolments.activityId, activities.id), eq(enrolments.memberId, p('memberId'))))
+      .where(
+        and(
+          inArray(enrolments.status, ROSTER_STATUSES),
+          eq(sessions.status, 'scheduled'),
+          sql`${sessions.endsAt} >= ${p('now')}`,
+          sql`${sessions.startsAt} < ${p('until')}`,
+        ),
+      )
+      .orderBy(asc(sessions.startsAt))
+      .limit(10)
+      .prepare(),
     session: db
       .select({
         id: sessions.id,
@@ -211,19 +304,13 @@ function buildStatements(db: Db) {
   };
 }
 type Statements = ReturnType<typeof buildStatements>;
-const statementsOf = new WeakMap<Db, Statements>();
 
 /** Every query of the attendance feature. */
 export class AttendanceRepository {
   private q: Statements;
 
   constructor(private db: Db) {
-    let q = statementsOf.get(db);
-    if (!q) {
-      q = buildStatements(db);
-      statementsOf.set(db, q);
-    }
-    this.q = q;
+    this.q = prepared(db, buildStatements);
   }
 
   session(id: number) {
@@ -491,35 +578,10 @@ export class AttendanceRepository {
 
   /** sessions between two instants, optionally only one trainer's, with their activity */
   sessionsBetween(from: Date, to: Date, trainerUserId: number | null) {
-    return this.db
-      .select({
-        id: sessions.id,
-        activityId: sessions.activityId,
-        startsAt: sessions.startsAt,
-        endsAt: sessions.endsAt,
-        topic: sessions.topic,
-        place: sessions.place,
-        status: sessions.status,
-        trainerName: users.displayName,
-        activityTitle: activities.title,
-        activityKind: activities.kind,
-        checkinOpensBeforeMin: activities.checkinOpensBeforeMin,
-        lateAfterMin: activities.lateAfterMin,
-        editWindowDays: activities.editWindowDays,
-      })
-      .from(sessions)
-      .innerJoin(activities, eq(activities.id, sessions.activityId))
-      .leftJoin(users, eq(users.id, sessions.trainerUserId))
-      .where(
-        and(
-          gte(sessions.startsAt, from),
-          lt(sessions.startsAt, to),
-          trainerUserId === null ? undefined : eq(sessions.trainerUserId, trainerUserId),
-        ),
-      )
-      .orderBy(asc(sessions.startsAt))
-      .limit(500)
-      .all();
+    const range = { from: from.getTime(), to: to.getTime() };
+    return trainerUserId === null
+      ? this.q.sessionsOfEveryone.all(range)
+      : this.q.sessionsOfTrainer.all({ ...range, trainerUserId });
   }
 
   /** number of roster enrolments per activity */
@@ -612,24 +674,7 @@ export class AttendanceRepository {
 
   /** a member's most recent marks, newest first */
   memberHistory(memberId: number, limit: number) {
-    return this.db
-      .select({
-        sessionId: attendance.sessionId,
-        status: attendance.status,
-        note: attendance.note,
-        via: attendance.via,
-        startsAt: sessions.startsAt,
-        topic: sessions.topic,
-        activityId: activities.id,
-        activityTitle: activities.title,
-      })
-      .from(attendance)
-      .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
-      .innerJoin(activities, eq(activities.id, sessions.activityId))
-      .where(eq(attendance.memberId, memberId))
-      .orderBy(desc(sessions.startsAt))
-      .limit(limit)
-      .all();
+    return this.q.memberHistory.all({ memberId, limit });
   }
 
   /** a member's counters per activity (the precomputed ones on the enrolments) */
@@ -654,28 +699,6 @@ export class AttendanceRepository {
 
   /** sessions open for check-in now among the activities a member is on the roster of */
   openSessionsForMember(memberId: number, now: Date) {
-    const day = 86_400_000;
-    return this.db
-      .select({
-        id: sessions.id,
-        startsAt: sessions.startsAt,
-        endsAt: sessions.endsAt,
-        activityTitle: activities.title,
-        checkinOpensBeforeMin: activities.checkinOpensBeforeMin,
-      })
-      .from(sessions)
-      .innerJoin(activities, eq(activities.id, sessions.activityId))
-      .innerJoin(enrolments, and(eq(enrolments.activityId, activities.id), eq(enrolments.memberId, memberId)))
-      .where(
-        and(
-          inArray(enrolments.status, ROSTER_STATUSES),
-          eq(sessions.status, 'scheduled'),
-          gte(sessions.endsAt, now),
-          lt(sessions.startsAt, new Date(now.getTime() + day)),
-        ),
-      )
-      .orderBy(asc(sessions.startsAt))
-      .limit(10)
-      .all();
+    return this.q.openForMember.all({ memberId, now: now.getTime(), until: now.getTime() + 86_400_000 });
   }
 }

@@ -12,6 +12,7 @@ import {
   units,
   users,
 } from '../../db/schema.ts';
+import { trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
@@ -22,18 +23,6 @@ export const SEATED: EnrolmentStatus[] = ['approved', 'completed', 'not_complete
 export const AWAITING: EnrolmentStatus[] = ['nominated', 'pending'];
 
 // the statements of an activity page, built once per connection (core/db.ts prepared)
-const trainsQuery = (db: Db) =>
-  db
-    .select({ id: sessions.id })
-    .from(sessions)
-    .where(
-      and(
-        eq(sessions.activityId, sql.placeholder('activityId')),
-        eq(sessions.trainerUserId, sql.placeholder('userId')),
-      ),
-    )
-    .limit(1)
-    .prepare();
 const byActivityMemberQuery = (db: Db) =>
   db
     .select()
@@ -94,7 +83,7 @@ export class EnrolmentRepository {
 
   /** does the user teach at least one session of the activity */
   trains(activityId: number, userId: number): boolean {
-    return !!prepared(this.db, trainsQuery).get({ activityId, userId });
+    return trainsActivity(this.db, activityId, userId);
   }
 
   /** activities members can currently enrol in themselves (few rows: open ones only) */
