@@ -12,7 +12,8 @@
  * same data. The schema comes from the real migrations (openDatabase); rows are written with
  * raw prepared statements in one transaction, with journaling off and the secondary indexes
  * of the big tables created after the data (the same CREATE INDEX statements, so the final
- * schema is identical), then the file is switched back to WAL.
+ * schema is identical), then the file is switched back to WAL. The member search's word
+ * index (member_words) is written by the triggers of migration 0003 as the members are.
  *
  * It also builds the benchmark's fixture and stores it in settings under 'bench_fixture':
  * a course with a 300-member roster and a session today, and a lecture with 1,500 enrolled
@@ -268,6 +269,7 @@ export async function generateLarge(opts: GenerateOptions): Promise<GenerateResu
 
   const BIG = [
     'members',
+    'member_words',
     'member_councils',
     'users',
     'user_roles',

@@ -93,6 +93,27 @@ export const members = sqliteTable(
   ],
 );
 
+/**
+ * The member search's word index: every word of a member's `name_search`, and the word
+ * without its article "ال" ("الخلف" also as "خلف"), one row per (word, member). Written
+ * only by the triggers of migration 0003 (members_words_*) whenever a member's
+ * name_search is inserted, changed or deleted; a search reads a prefix range per typed
+ * word (server/members/search.ts and MembersRepository). The table is WITHOUT ROWID in the
+ * migration (Drizzle cannot declare it), so the primary key is the table itself.
+ */
+export const memberWords = sqliteTable(
+  'member_words',
+  {
+    token: text('token').notNull(),
+    memberId: integer('member_id').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.token, t.memberId] }),
+    // a member's words: the name-order page of a broad search checks each listed member here
+    index('member_words_member_idx').on(t.memberId, t.token),
+  ],
+);
+
 export const memberCouncils = sqliteTable(
   'member_councils',
   {

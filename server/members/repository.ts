@@ -1,8 +1,9 @@
 import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
-import { councils, memberCouncils, members, units, users } from '../../db/schema.ts';
-import { escapeLike, normalizeArabic } from '../core/arabic.ts';
+import { councils, memberCouncils, members, memberWords, units, users } from '../../db/schema.ts';
+import { normalizeArabic } from '../core/arabic.ts';
 import type { Db } from '../core/db.ts';
 import { normalizePhone } from '../core/phone.ts';
+import { prefixEnd, searchWords } from './search.ts';
 
 export type MemberRow = typeof members.$inferSelect;
 
@@ -21,19 +22,43 @@ export interface MemberFilters {
 const subtree = (path: string) => sql`(select id from ${units} where substr(path, 1, ${path.length}) = ${path})`;
 
 /**
- * `byOrder`: the list is read in name (or id) order and stops after a page, so the unit
- * conditions are written `+unit_id` to keep SQLite on the name index instead of sorting
- * the whole subtree (380 ms → 40 ms for a 45,000-member subtree); counts keep the unit index.
+ * How a list query reaches its rows (SQLite has no statistics here, so the repository says):
+ * - `unitIndex`: the unit conditions may use the unit index. Off (`+unit_id`) when the rows
+ *   are read in name (or id) order and the reading stops after a page, to keep SQLite on the
+ *   name index instead of sorting the whole subtree (380 ms → 40 ms for a 45,000-member
+ *   subtree), and when a name search drives;
+ * - `words`: 'drive' starts from the members the typed words find in `member_words` (a few
+ *   index ranges, intersected) and checks the other conditions on those rows only; the other
+ *   two read members in name order and stop after a page: 'filter' looks each one up in the
+ *   set of members the words find (built once), 'check' seeks each one's words in the
+ *   member_words_member_idx index (no set to build: for words that match most members).
  */
-const unitCol = (byOrder: boolean) => (byOrder ? sql`+${members.unitId}` : sql`${members.unitId}`);
+interface Access {
+  unitIndex: boolean;
+  words: 'drive' | 'filter' | 'check';
+}
+
+const ACCESS_UNITS: Access = { unitIndex: true, words: 'drive' };
+
+/** a word range is counted up to this many rows; above, the search counts as matching everyone */
+const HITS_COUNTED = 10_000;
 
 /** Queries behind members. */
 export class MembersRepository {
   constructor(private db: Db) {}
 
-  private where(f: MemberFilters, byOrder = false): SQL | undefined {
+  /** The search kind of a query: none, a phone number (whole or part) or name words. */
+  private search(q: string) {
+    const norm = normalizeArabic(q);
+    if (!norm) return { kind: 'none' as const };
+    const digits = norm.replace(/[\s+\-()]/g, '');
+    if (/^\d{4,}$/.test(digits)) return { kind: 'phone' as const, phone: normalizePhone(norm), digits };
+    return { kind: 'words' as const, words: searchWords(norm) };
+  }
+
+  private where(f: MemberFilters, access: Access): SQL | undefined {
     const conds: SQL[] = [];
-    const unitId = unitCol(byOrder);
+    const unitId = access.unitIndex ? sql`${members.unitId}` : sql`+${members.unitId}`;
     if (f.scope !== 'all') {
       if (f.scope.length === 0) conds.push(sql`0`);
       else
@@ -50,21 +75,40 @@ export class MembersRepository {
     if (f.gender) conds.push(eq(members.gender, f.gender));
     if (f.exec) conds.push(eq(members.isExecutive, f.exec === 'yes'));
     if (f.status !== 'all') conds.push(eq(members.status, f.status));
-    const q = normalizeArabic(f.q);
-    if (q) {
-      const digits = q.replace(/[\s+\-()]/g, '');
-      const phone = /^\d{4,}$/.test(digits) ? normalizePhone(q) : null;
-      // a whole phone number: one index lookup; part of one: a scan of the phone column
-      if (phone) conds.push(eq(members.phone, phone));
-      else if (/^\d{4,}$/.test(digits)) conds.push(sql`${members.phone} like ${`%${digits.replace(/^0+/, '')}%`}`);
-      else conds.push(sql`${members.nameSearch} like ${`%${escapeLike(q)}%`} escape '\\'`);
-    }
+    const s = this.search(f.q);
+    // a whole phone number: one index lookup; part of one: a scan of the phone column
+    if (s.kind === 'phone' && s.phone) conds.push(eq(members.phone, s.phone));
+    else if (s.kind === 'phone') conds.push(sql`${members.phone} like ${`%${s.digits.replace(/^0+/, '')}%`}`);
+    else if (s.kind === 'words' && s.words.length === 0) conds.push(sql`0`);
+    else if (s.kind === 'words' && access.words !== 'check') {
+      // the members having, for every typed word, a word that begins with it
+      const sets = s.words.map(
+        (w) =>
+          sql`select ${memberWords.memberId} from ${memberWords} where ${memberWords.token} >= ${w} and ${memberWords.token} < ${prefixEnd(w)}`,
+      );
+      const id = access.words === 'drive' ? sql`${members.id}` : sql`+${members.id}`;
+      conds.push(sql`${id} in (${sql.join(sets, sql` intersect `)})`);
+    } else if (s.kind === 'words')
+      for (const w of s.words)
+        conds.push(
+          sql`exists (select 1 from ${memberWords} where ${memberWords.memberId} = ${members.id} and ${memberWords.token} >= ${w} and ${memberWords.token} < ${prefixEnd(w)})`,
+        );
     return conds.length ? and(...conds) : undefined;
   }
 
   list(f: MemberFilters, opts: { sort: string; dir: 'asc' | 'desc'; limit: number; offset: number }) {
-    const where = this.where(f);
-    const ordered = this.where(f, opts.sort === 'name' || opts.sort === 'created');
+    const search = this.search(f.q);
+    const byOrder = opts.sort === 'name' || opts.sort === 'created';
+    const words = search.kind === 'words' && search.words.length > 0 ? this.searchCosts(f, search.words) : null;
+    // a part of a phone number reads every row anyway: one sequential scan beats 45,000 index hops
+    const total = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(members)
+      .where(this.where(f, words ? words.count() : { unitIndex: search.kind === 'none', words: 'drive' }))
+      .get()!.n;
+    const access: Access = words
+      ? { unitIndex: false, words: byOrder ? words.page(total, opts.offset + opts.limit) : 'drive' }
+      : { unitIndex: !byOrder, words: 'drive' };
     const order = opts.dir === 'desc' ? desc : asc;
     const sortCols = {
       name: [order(members.nameSearch)],
@@ -88,18 +132,62 @@ export class MembersRepository {
       })
       .from(members)
       .innerJoin(units, eq(units.id, members.unitId))
-      .where(ordered)
+      .where(this.where(f, access))
       .orderBy(...sortCols, asc(members.id))
       .limit(opts.limit)
       .offset(opts.offset)
       .all();
-    // a name search reads every row anyway: one sequential scan beats 45,000 index hops
-    const total = this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(members)
-      .where(f.q ? this.where(f, true) : where)
-      .get()!.n;
     return { rows, total };
+  }
+
+  /**
+   * How to reach the members of a name search, from what it costs on the 100,000-member
+   * file (SQLite keeps no statistics here): `hits` is about how many members the typed words
+   * find (the smallest word range, counted up to 10,000: at most a few tenths of a millisecond). The set
+   * of hits costs ~0.12 µs a hit to build, ~0.5 µs with looking each hit up; checking one
+   * member's words in member_words_member_idx ~2 µs a word; reading the name index ~0.1 µs a
+   * row; sorting the rows of a page's query ~0.8 µs a row.
+   */
+  private searchCosts(f: MemberFilters, words: string[]) {
+    const people = this.db
+      .select({ n: sql<number>`coalesce(max(${members.id}), 0)` })
+      .from(members)
+      .get()!.n;
+    const counted = Math.min(
+      ...words.map(
+        (w) =>
+          (
+            this.db.$client
+              .prepare(
+                `select count(*) as n from (select 1 from member_words where token >= ? and token < ? limit ${HITS_COUNTED})`,
+              )
+              .get(w, prefixEnd(w)) as { n: number }
+          ).n,
+      ),
+    );
+    const hits = counted < HITS_COUNTED ? counted : Math.max(counted, people);
+    const check = 2 * words.length;
+    return {
+      /** the count: from the hits, or (many hits in a small subtree) from the subtree's members */
+      count: (): Access => {
+        if ((f.scope === 'all' && !f.unitPath) || 0.5 * hits <= check) return { unitIndex: false, words: 'drive' };
+        const inUnits = this.db
+          .select({ n: sql<number>`count(*)` })
+          .from(members)
+          .where(this.where({ ...f, q: '', councilId: null, gender: '', exec: '', status: 'all' }, ACCESS_UNITS))
+          .get()!.n;
+        return check * inUnits < 0.5 * hits
+          ? { unitIndex: true, words: 'check' }
+          : { unitIndex: false, words: 'drive' };
+      },
+      /** a page in name order ending at row `end`, of `total` hits among about `people` members */
+      page: (total: number, end: number): Access['words'] => {
+        if (total === 0) return 'drive';
+        const read = (end * people) / total;
+        const cost = { drive: 0.5 * hits + 0.8 * total, filter: 0.12 * hits + 0.1 * read, check: check * read };
+        return (['drive', 'filter', 'check'] as const).reduce((a, b) => (cost[b] < cost[a] ? b : a));
+      },
+    };
   }
 
   /** every filtered member with unit and councils, for the CSV export */
@@ -122,7 +210,7 @@ export class MembersRepository {
       })
       .from(members)
       .innerJoin(units, eq(units.id, members.unitId))
-      .where(this.where(f, true))
+      .where(this.where(f, { unitIndex: false, words: 'drive' }))
       .orderBy(asc(members.id))
       .all();
   }
@@ -209,6 +297,15 @@ export class MembersRepository {
       for (const r of rows) out.set(r.memberId, [...(out.get(r.memberId) ?? []), r.councilId]);
     }
     return out;
+  }
+
+  /** the units a select box offers (not archived), with only what it shows, in path order */
+  unitOptions() {
+    return this.db.$client
+      .prepare(
+        'select id, parent_id as parentId, path, name_ar as nameAr, name_en as nameEn from units where archived_at is null order by path',
+      )
+      .all() as { id: number; parentId: number | null; path: string; nameAr: string; nameEn: string | null }[];
   }
 
   activeCouncils() {

@@ -120,7 +120,7 @@ export class MembersService {
     authorize(viewer, 'members.list');
     const scope = unitScope(viewer);
     const units = treeOrder(
-      this.units.all({ withArchived: false }).filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p))),
+      this.repo.unitOptions().filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p))),
     );
     return { units, councils: this.repo.activeCouncils() };
   }

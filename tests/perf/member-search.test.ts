@@ -1,0 +1,87 @@
+/**
+ * The member search never reads the whole members table (issue 12: 100,000 members): the
+ * EXPLAIN QUERY PLAN of every statement the repository actually runs for a search. A search
+ * with few hits starts from the word index; one that matches a good part of the members
+ * reads the name index in order and stops after a page (no sort of every hit); a count for a
+ * coordinator starts from the words or from the subtree's members, never from all of them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeArabic } from '../../server/core/arabic.ts';
+import { type MemberFilters, MembersRepository } from '../../server/members/repository.ts';
+import { makeOrg } from '../factories.ts';
+import { createTestApp, type TestApp } from '../helpers.ts';
+import { fullScans, queryRecorder, type RecordedQuery } from '../queries.ts';
+
+const LARGE = ['members', 'member_words', 'member_councils'];
+
+let t: TestApp;
+let org: Awaited<ReturnType<typeof makeOrg>>;
+let recorder: ReturnType<typeof queryRecorder>;
+beforeAll(async () => {
+  t = await createTestApp();
+  org = await makeOrg(t.db);
+  recorder = queryRecorder(t.db);
+  // 1,200 members, a fifth of them in the coordinator's units (Raqqa and Karama)
+  const first = ['أحمد', 'محمد', 'فاطمة', 'سارة', 'علي', 'ليلى', 'حسن', 'رنا'];
+  const last = ['الخلف', 'العلي', 'الحسن', 'الموسى', 'الجاسم', 'الطه'];
+  const { karama, raqqa, tabqa, mansoura } = org.units;
+  const units = [karama.id, raqqa.id, ...Array(8).fill(tabqa.id), mansoura.id];
+  const insert = t.db.$client.prepare(
+    "insert into members (full_name, name_search, unit_id, gender) values (?, ?, ?, 'm')",
+  );
+  t.db.$client.transaction(() => {
+    for (let i = 0; i < 1200; i++) {
+      const name = `${first[i % 8]} ${first[(i * 7) % 8]} ${last[(i * 5) % 6]}${i % 97 === 0 ? ' النادر' : ''}`;
+      insert.run(name, normalizeArabic(name), units[i % units.length]);
+    }
+  })();
+});
+afterAll(() => t.close());
+
+/** the statements a search runs, with the plan of each */
+function searchFor(q: string, scope: MemberFilters['scope']) {
+  const repo = new MembersRepository(t.db);
+  const f: MemberFilters = { q, unitPath: null, councilId: null, gender: '', exec: '', status: 'active', scope };
+  const ran = recorder.capture(() => repo.list(f, { sort: 'name', dir: 'asc', limit: 50, offset: 0 }));
+  const plan = (r: RecordedQuery) =>
+    (t.db.$client.prepare(`explain query plan ${r.sql}`).all(...(r.args as never[])) as { detail: string }[])
+      .map((s) => s.detail)
+      .join('\n');
+  const page = ran.find((r) => /^select "members"\."id", "members"\."full_name"/.test(r.sql))!;
+  return { ran, page, plan };
+}
+
+describe('the plans of the member search', () => {
+  it('starts a search with few hits from the word index, for the office and for a coordinator', () => {
+    const raqqa = [org.units.raqqa.path];
+    const cases: [string, MemberFilters['scope']][] = [
+      ['النادر', 'all'],
+      ['النادر احمد', 'all'],
+      ['الخلف', raqqa],
+      ['ناد', raqqa],
+    ];
+    for (const [q, scope] of cases) {
+      const { ran, page, plan } = searchFor(q, scope);
+      // a constant handful of statements, none reading a whole large table
+      expect(ran.length, q).toBeLessThanOrEqual(6);
+      for (const r of ran) expect(fullScans(t.db, r, LARGE), `${q}\n${plan(r)}`).toEqual([]);
+      expect(plan(page)).toMatch(/SEARCH member_words USING PRIMARY KEY \(token>\? AND token<\?\)/);
+    }
+  });
+
+  it('reads a search that matches many in name order and stops after a page', () => {
+    const cases: [string, MemberFilters['scope']][] = [
+      ['الطه', 'all'],
+      ['ا', 'all'],
+      ['ا', [org.units.raqqa.path]],
+    ];
+    for (const [q, scope] of cases) {
+      const { ran, page, plan } = searchFor(q, scope);
+      const steps = plan(page);
+      expect(steps, q).toMatch(/SCAN members USING INDEX members_name_idx/);
+      expect(steps, q).not.toMatch(/TEMP B-TREE FOR ORDER BY/);
+      // the counts start from the words or from the subtree's members
+      for (const r of ran.filter((s) => s !== page)) expect(fullScans(t.db, r, LARGE), `${q}\n${plan(r)}`).toEqual([]);
+    }
+  });
+});
