@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { normalizeArabic } from '../core/arabic.ts';
 import type { AuditRepository } from '../core/audit.ts';
+import { dataCache } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import { normalizePhone } from '../core/phone.ts';
@@ -115,12 +116,15 @@ export class MembersService {
     return { rows, total, page: q.page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
   }
 
-  /** units and councils for filter and form select boxes */
+  /**
+   * Units and councils for filter and form select boxes. The units of a scope (331 in the
+   * large organisation) are kept while the data is unchanged (core/cache.ts).
+   */
   options(viewer: Viewer | null) {
     authorize(viewer, 'members.list');
     const scope = unitScope(viewer);
-    const units = treeOrder(
-      this.repo.unitOptions().filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p))),
+    const units = dataCache(this.db).get(`members.units:${scope === 'all' ? '*' : scope.join(' ')}`, () =>
+      treeOrder(this.repo.unitOptions().filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p)))),
     );
     return { units, councils: this.repo.activeCouncils() };
   }
