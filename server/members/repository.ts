@@ -23,15 +23,15 @@ const subtree = (path: string) => sql`(select id from ${units} where substr(path
 
 /**
  * How a list query reaches its rows (SQLite has no statistics here, so the repository says):
- * - `unitIndex`: the unit conditions may use the unit index. Off (`+unit_id`) when the rows
- *   are read in name (or id) order and the reading stops after a page, to keep SQLite on the
- *   name index instead of sorting the whole subtree (380 ms → 40 ms for a 45,000-member
- *   subtree), and when a name search drives;
- * - `words`: 'drive' starts from the members the typed words find in `member_words` (a few
- *   index ranges, intersected) and checks the other conditions on those rows only; the other
- *   two read members in name order and stop after a page: 'filter' looks each one up in the
- *   set of members the words find (built once), 'check' seeks each one's words in the
- *   member_words_member_idx index (no set to build: for words that match most members).
+ * - `unitIndex`: the unit conditions may use the unit index (the subtree's members drive).
+ *   Off (`+unit_id`) when the rows are read in name (or id) order and the reading stops after
+ *   a page, to keep SQLite on the name index instead of sorting the whole subtree (380 ms →
+ *   40 ms for a 45,000-member subtree), and when the words of a search drive;
+ * - `words` (a name search): 'drive' starts from the members the typed words find in
+ *   `member_words` (a few index ranges, intersected); 'filter' looks each member read (from
+ *   the subtree, or along the name index) up in the set of those members, built once;
+ *   'check' seeks each one's words in member_words_member_idx (no set to build: for words
+ *   that match most members).
  */
 interface Access {
   unitIndex: boolean;
@@ -99,15 +99,15 @@ export class MembersRepository {
   list(f: MemberFilters, opts: { sort: string; dir: 'asc' | 'desc'; limit: number; offset: number }) {
     const search = this.search(f.q);
     const byOrder = opts.sort === 'name' || opts.sort === 'created';
-    const words = search.kind === 'words' && search.words.length > 0 ? this.searchCosts(f, search.words) : null;
+    const ways = search.kind === 'words' && search.words.length > 0 ? this.searchWays(f, search.words) : null;
     // a part of a phone number reads every row anyway: one sequential scan beats 45,000 index hops
     const total = this.db
       .select({ n: sql<number>`count(*)` })
       .from(members)
-      .where(this.where(f, words ? words.count() : { unitIndex: search.kind === 'none', words: 'drive' }))
+      .where(this.where(f, ways ? ways.count() : { unitIndex: search.kind === 'none', words: 'drive' }))
       .get()!.n;
-    const access: Access = words
-      ? { unitIndex: false, words: byOrder ? words.page(total, opts.offset + opts.limit) : 'drive' }
+    const access: Access = ways
+      ? ways.page(total, opts.offset + opts.limit, byOrder)
       : { unitIndex: !byOrder, words: 'drive' };
     const order = opts.dir === 'desc' ? desc : asc;
     const sortCols = {
@@ -141,14 +141,17 @@ export class MembersRepository {
   }
 
   /**
-   * How to reach the members of a name search, from what it costs on the 100,000-member
-   * file (SQLite keeps no statistics here): `hits` is about how many members the typed words
-   * find (the smallest word range, counted up to 10,000: at most a few tenths of a millisecond). The set
-   * of hits costs ~0.12 µs a hit to build, ~0.5 µs with looking each hit up; checking one
-   * member's words in member_words_member_idx ~2 µs a word; reading the name index ~0.1 µs a
-   * row; sorting the rows of a page's query ~0.8 µs a row.
+   * How to reach the members of a name search, from what each way costs on the
+   * 100,000-member file (SQLite keeps no statistics here, so it cannot tell). `hits`: about
+   * how many members the typed words find (the smallest word range, counted up to 10,000);
+   * `inUnits`: the members of the unit conditions (subtree), counted in the unit index. In
+   * µs: the set of hits costs 0.12 a hit to build, 0.6 with looking each hit up (0.85 for a
+   * page: with the columns it shows); a member of
+   * the subtree 0.1 to count through the unit index, 0.25 to read; checking one member's
+   * words in member_words_member_idx 2 a word; reading the name index 0.1 a row; sorting the
+   * rows of a page's query 0.8 a row.
    */
-  private searchCosts(f: MemberFilters, words: string[]) {
+  private searchWays(f: MemberFilters, words: string[]) {
     const people = this.db
       .select({ n: sql<number>`coalesce(max(${members.id}), 0)` })
       .from(members)
@@ -167,25 +170,38 @@ export class MembersRepository {
     );
     const hits = counted < HITS_COUNTED ? counted : Math.max(counted, people);
     const check = 2 * words.length;
+    const inUnits =
+      f.scope === 'all' && !f.unitPath
+        ? null
+        : this.db
+            .select({ n: sql<number>`count(*)` })
+            .from(members)
+            .where(this.where({ ...f, q: '', councilId: null, gender: '', exec: '', status: 'all' }, ACCESS_UNITS))
+            .get()!.n;
+    const cheapest = (ways: [Access, number][]) => ways.reduce((a, b) => (b[1] < a[1] ? b : a))[0];
+    const fromUnits = (perMember: number, sort: number): [Access, number][] =>
+      inUnits === null
+        ? []
+        : [
+            [{ unitIndex: true, words: 'filter' }, 0.12 * hits + perMember * inUnits + sort],
+            [{ unitIndex: true, words: 'check' }, check * inUnits + sort],
+          ];
     return {
-      /** the count: from the hits, or (many hits in a small subtree) from the subtree's members */
-      count: (): Access => {
-        if ((f.scope === 'all' && !f.unitPath) || 0.5 * hits <= check) return { unitIndex: false, words: 'drive' };
-        const inUnits = this.db
-          .select({ n: sql<number>`count(*)` })
-          .from(members)
-          .where(this.where({ ...f, q: '', councilId: null, gender: '', exec: '', status: 'all' }, ACCESS_UNITS))
-          .get()!.n;
-        return check * inUnits < 0.5 * hits
-          ? { unitIndex: true, words: 'check' }
-          : { unitIndex: false, words: 'drive' };
-      },
-      /** a page in name order ending at row `end`, of `total` hits among about `people` members */
-      page: (total: number, end: number): Access['words'] => {
-        if (total === 0) return 'drive';
-        const read = (end * people) / total;
-        const cost = { drive: 0.5 * hits + 0.8 * total, filter: 0.12 * hits + 0.1 * read, check: check * read };
-        return (['drive', 'filter', 'check'] as const).reduce((a, b) => (cost[b] < cost[a] ? b : a));
+      /** the count: from the hits, or from the subtree's members (looking each up in the hits, or checking its words) */
+      count: (): Access => cheapest([[{ unitIndex: false, words: 'drive' }, 0.6 * hits], ...fromUnits(0.1, 0)]),
+      /** a page ending at row `end` of `total` hits; in name (or id) order it can also read the name index and stop */
+      page: (total: number, end: number, byOrder: boolean): Access => {
+        const read = (end * people) / Math.max(total, 1);
+        return cheapest([
+          [{ unitIndex: false, words: 'drive' }, 0.85 * hits + 0.8 * total],
+          ...fromUnits(0.25, 0.8 * total),
+          ...(byOrder && total > 0
+            ? ([
+                [{ unitIndex: false, words: 'filter' }, 0.12 * hits + 0.1 * read],
+                [{ unitIndex: false, words: 'check' }, check * read],
+              ] as [Access, number][])
+            : []),
+        ]);
       },
     };
   }

@@ -10,7 +10,7 @@ import * as s from '../../db/schema.ts';
 import { normalizeArabic } from '../../server/core/arabic.ts';
 import { MembersRepository } from '../../server/members/repository.ts';
 import { searchWords } from '../../server/members/search.ts';
-import { makeMember, makeOrg } from '../factories.ts';
+import { makeMember, makeOrg, makeUnit, makeUser } from '../factories.ts';
 import { Client, createTestApp, type TestApp, textOf } from '../helpers.ts';
 import { queryRecorder } from '../queries.ts';
 
@@ -233,21 +233,29 @@ describe('every way of reading a search gives the same members', () => {
       repo.list(filters, { sort: 'name', dir: 'asc', limit: 50, offset: (page - 1) * 50 }),
     );
     const way = (sql: string) =>
-      /exists \(select 1 from "member_words"/.test(sql)
+      (/[^+]"members"\."unit_id" in/.test(sql) ? 'units ' : '') +
+      (/exists \(select 1 from "member_words"/.test(sql)
         ? 'check'
         : /\+"members"\."id" in/.test(sql)
           ? 'filter'
-          : 'drive';
+          : 'drive');
     const count = ran.find((r) => /^select count\(\*\) from "members" where .*member_words/.test(r.sql))!.sql;
     const list = ran.find((r) => /^select "members"\."id", "members"\."full_name"/.test(r.sql))!.sql;
     return [`count ${way(count)}`, `page ${way(list)}`];
   }
 
-  it('from the words, along the name index with the set of hits, or checking each member', async () => {
+  it('from the words or from the subtree; looking members up in the set of hits or checking their words', async () => {
     populate();
     const coord = new Client(t.app);
     await coord.login('coordinator');
     const raqqa = [org.units.raqqa.path];
+    // a district of five members, and its coordinator
+    const small = makeUnit(t.db, { parentId: org.units.tabqa.id, nameAr: 'مجلس ناحية صغيرة' });
+    for (const fullName of ['أحمد الصغير', 'سارة الصغيرة', 'علي الطه', 'رنا الخلف', 'حسن العلي'])
+      makeMember(t.db, { unitId: small.id, fullName });
+    await makeUser(t.db, { username: 'small', roles: [{ role: 'coordinator', unitId: small.id }] });
+    const smallCoord = new Client(t.app);
+    await smallCoord.login('small');
     const cases: [Client, string[] | 'all', string, number][] = [
       [office, 'all', 'النادر', 1], // a few hits: sorted from the words
       [office, 'all', 'الطه', 1], // a sixth: along the name index, looking each up in the set
@@ -258,6 +266,8 @@ describe('every way of reading a search gives the same members', () => {
       [coord, raqqa, 'الخلف', 1],
       [coord, raqqa, 'ا', 2],
       [coord, raqqa, 'النادر', 1],
+      [smallCoord, [small.path], 'ا', 1], // a few members: checking the words of each
+      [smallCoord, [small.path], 'الخلف', 1],
     ];
     const ways = new Set<string>();
     for (const [client, scope, q, page] of cases) {
@@ -267,6 +277,15 @@ describe('every way of reading a search gives the same members', () => {
       expect(totalOf(res.body), q).toBe(want.total);
       for (const w of waysOf(scope, q, page)) ways.add(w);
     }
-    expect([...ways].sort()).toEqual(['count check', 'count drive', 'page check', 'page drive', 'page filter']);
+    expect([...ways].sort()).toEqual([
+      'count drive',
+      'count units check',
+      'count units filter',
+      'page check',
+      'page drive',
+      'page filter',
+      'page units check',
+      'page units filter',
+    ]);
   });
 });
