@@ -4,7 +4,7 @@ import {
   activities,
   activityCouncils,
   attendance,
-  attendanceEvents,
+  type attendanceEvents,
   enrolments,
   memberCouncils,
   members,
@@ -279,28 +279,6 @@ function buildStatements(db: Db) {
       .from(users)
       .where(sql`${users.id} in (select value from json_each(${p('ids')}))`)
       .prepare(),
-    events: db
-      .select({
-        memberId: attendanceEvents.memberId,
-        fromStatus: attendanceEvents.fromStatus,
-        toStatus: attendanceEvents.toStatus,
-        note: attendanceEvents.note,
-        reason: attendanceEvents.reason,
-        via: attendanceEvents.via,
-        at: attendanceEvents.at,
-        byName: users.displayName,
-      })
-      .from(attendanceEvents)
-      .leftJoin(users, eq(users.id, attendanceEvents.byUserId))
-      .where(
-        and(
-          eq(attendanceEvents.sessionId, p('sessionId')),
-          sql`${attendanceEvents.memberId} in (select e.member_id from ${attendanceEvents} e
-            where e.session_id = ${p('sessionId')} group by e.member_id having count(*) > 1 or max(e.reason is not null))`,
-        ),
-      )
-      .orderBy(desc(attendanceEvents.at), desc(attendanceEvents.id))
-      .prepare(),
   };
 }
 type Statements = ReturnType<typeof buildStatements>;
@@ -331,33 +309,23 @@ export class AttendanceRepository {
 
   /** members whose enrolment puts them on the roster */
   enrolled(activityId: number): MemberRow[] {
-    // rows as arrays and the units read once each (a roster's members share a few dozen units):
-    // this runs on every roster page, hundreds of rows
+    // rows as arrays, in the order of the stored names: this runs on every roster page, hundreds of rows
     const rows = this.db.$client
       .prepare(
-        `select m.id, m.full_name, m.unit_id from enrolments e join members m on m.id = e.member_id
+        `select m.id, m.full_name, u.path, u.name_ar, u.name_en from enrolments e
+         join members m on m.id = e.member_id join units u on u.id = m.unit_id
          where e.activity_id = ? and e.status in (${ROSTER_STATUSES.map(() => '?').join(', ')})
          order by m.full_name`,
       )
       .raw(true)
-      .all(activityId, ...ROSTER_STATUSES) as [number, string, number][];
-    const unitOf = this.units(rows.map((r) => r[2]));
-    return rows.map(([memberId, fullName, unitId]) => {
-      const u = unitOf.get(unitId)!;
-      return { memberId, fullName, unitPath: u.path, unitNameAr: u.nameAr, unitNameEn: u.nameEn };
-    });
-  }
-
-  /** units by id: path and names */
-  private units(ids: number[]) {
-    const out = new Map<number, { path: string; nameAr: string; nameEn: string | null }>();
-    if (ids.length === 0) return out;
-    const rows = this.db.$client
-      .prepare('select id, path, name_ar, name_en from units where id in (select value from json_each(?))')
-      .raw(true)
-      .all(JSON.stringify([...new Set(ids)])) as [number, string, string, string | null][];
-    for (const [id, path, nameAr, nameEn] of rows) out.set(id, { path, nameAr, nameEn });
-    return out;
+      .all(activityId, ...ROSTER_STATUSES) as [number, string, string, string, string | null][];
+    return rows.map(([memberId, fullName, unitPath, unitNameAr, unitNameEn]) => ({
+      memberId,
+      fullName,
+      unitPath,
+      unitNameAr,
+      unitNameEn,
+    }));
   }
 
   isEnrolled(activityId: number, memberId: number): boolean {
@@ -483,7 +451,38 @@ export class AttendanceRepository {
    * the roster's "last marked" line).
    */
   events(sessionId: number) {
-    return this.q.events.all({ sessionId });
+    // members with more than one event come from the (session, member) index alone; only the
+    // rare events with a reason are read for that
+    const rows = this.db.$client
+      .prepare(
+        `select ev.member_id, ev.from_status, ev.to_status, ev.note, ev.reason, ev.via, ev.at, u.display_name
+         from attendance_events ev left join users u on u.id = ev.by_user_id
+         where ev.session_id = @sessionId and ev.member_id in (
+           select member_id from attendance_events where session_id = @sessionId group by member_id having count(*) > 1
+           union select member_id from attendance_events where session_id = @sessionId and reason is not null)
+         order by ev.at desc, ev.id desc`,
+      )
+      .raw(true)
+      .all({ sessionId }) as [
+      number,
+      AttendanceStatus | null,
+      AttendanceStatus | null,
+      string | null,
+      string | null,
+      string,
+      number,
+      string | null,
+    ][];
+    return rows.map(([memberId, fromStatus, toStatus, note, reason, via, at, byName]) => ({
+      memberId,
+      fromStatus,
+      toStatus,
+      note,
+      reason,
+      via,
+      at: new Date(at),
+      byName,
+    }));
   }
 
   upsertMark(v: {

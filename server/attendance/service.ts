@@ -40,6 +40,7 @@ async function qrOf(url: string): Promise<string> {
   return qr;
 }
 const STATUSES: AttendanceStatus[] = ['present', 'late', 'excused', 'absent'];
+const NO_HISTORY: RosterRow['history'] = [];
 const emptyCounts = (): Record<AttendanceStatus, number> => ({ present: 0, late: 0, excused: 0, absent: 0 });
 
 export interface RosterRow extends MemberRow {
@@ -159,7 +160,7 @@ export class AttendanceService {
       enrolled: isEnrolled,
       candidate: false,
       mark: markOf.get(m.memberId) ?? null,
-      history: historyByMember.get(m.memberId) ?? [],
+      history: historyByMember.get(m.memberId) ?? NO_HISTORY,
     });
     const byMember = new Map<number, RosterRow>();
     for (const m of enrolled) byMember.set(m.memberId, row(m, true));
