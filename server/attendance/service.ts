@@ -4,7 +4,7 @@ import type { AttendanceStatus } from '../../db/schema.ts';
 import { inAudience } from '../activities/audience.ts';
 import { computeProgress, ruleOf } from '../completion/rules.ts';
 import type { AuditRepository } from '../core/audit.ts';
-import { dataCache } from '../core/cache.ts';
+import { DataCache, dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
@@ -41,6 +41,17 @@ async function qrOf(url: string): Promise<string> {
 }
 const STATUSES: AttendanceStatus[] = ['present', 'late', 'excused', 'absent'];
 const NO_HISTORY: RosterRow['history'] = [];
+
+/** rosters kept while the data is unchanged: a few, each a few hundred rows */
+const rosterCaches = new WeakMap<Db, DataCache>();
+function rosterCache(db: Db): DataCache {
+  let cache = rosterCaches.get(db);
+  if (!cache) {
+    cache = new DataCache(db.$client, 60_000, 20);
+    rosterCaches.set(db, cache);
+  }
+  return cache;
+}
 const emptyCounts = (): Record<AttendanceStatus, number> => ({ present: 0, late: 0, excused: 0, absent: 0 });
 
 export interface RosterRow extends MemberRow {
@@ -129,48 +140,11 @@ export class AttendanceService {
     const state = this.state(session, activity, now);
     const open = isOpenActivity(activity);
 
-    // the enrolled members (ordered by name as stored), the session's marks, and the change
-    // history of the few members whose mark changed: three index ranges, no query per member
-    const enrolled = this.repo.enrolled(activity.id);
-    const marks = this.repo.sessionMarks(session.id);
-    const history = this.repo.events(session.id);
-    const markers = this.repo.userNames([...new Set(marks.map((m) => m.markedBy).filter((id) => id !== null))]);
-    const markOf = new Map<number, MarkRow>();
-    for (const mk of marks)
-      markOf.set(mk.memberId, {
-        memberId: mk.memberId,
-        status: mk.status,
-        note: mk.note,
-        via: mk.via,
-        markedAt: mk.markedAt,
-        markedByName: mk.markedBy === null ? null : (markers.get(mk.markedBy) ?? null),
-      });
-    const historyByMember = new Map<number, typeof history>();
-    for (const h of history) {
-      const list = historyByMember.get(h.memberId);
-      if (list) list.push(h);
-      else historyByMember.set(h.memberId, [h]);
-    }
-    const row = (m: MemberRow, isEnrolled: boolean): RosterRow => ({
-      memberId: m.memberId,
-      fullName: m.fullName,
-      unitPath: m.unitPath,
-      unitNameAr: m.unitNameAr,
-      unitNameEn: m.unitNameEn,
-      enrolled: isEnrolled,
-      candidate: false,
-      mark: markOf.get(m.memberId) ?? null,
-      history: historyByMember.get(m.memberId) ?? NO_HISTORY,
-    });
+    const all = this.rosterRows(session.id, activity.id);
     const byMember = new Map<number, RosterRow>();
-    for (const m of enrolled) byMember.set(m.memberId, row(m, true));
-    // marked without a roster enrolment: walk-ins (and members who left since)
-    const walkIns = marks.filter((mk) => !byMember.has(mk.memberId)).map((mk) => mk.memberId);
-    if (walkIns.length) for (const m of this.repo.membersByIds(walkIns)) byMember.set(m.memberId, row(m, false));
-    let rows = [...byMember.values()];
+    for (const r of all) byMember.set(r.memberId, r);
+    let rows = all;
     if (scope !== 'all') rows = rows.filter((r) => this.visible(scope, r.unitPath));
-    // Arabic order; the list comes nearly sorted, so this costs a few hundred comparisons
-    rows.sort((a, b) => collator.compare(a.fullName, b.fullName));
     if (scope !== 'all' && rows.length === 0) throw forbidden();
 
     // walk-in search on open activities (only for those who may mark)
@@ -233,6 +207,62 @@ export class AttendanceService {
       needsReason: mayMark && isOffice(viewer) && state.windowClosed,
       checkin,
     };
+  }
+
+  /**
+   * Everyone on a session's roster, in Arabic name order, with their mark and change history:
+   * the enrolled members (ordered by name as stored), the session's marks and the history of
+   * the few members whose mark changed — three index ranges, no query per member. Kept while
+   * the database is unchanged (any write, a check-in included, reads it again): a roster is
+   * reloaded often during a session. Shared by every reader, hence frozen.
+   */
+  private rosterRows(sessionId: number, activityId: number): readonly RosterRow[] {
+    return rosterCache(this.db).get(`${sessionId}|${activityId}`, () =>
+      deepFreeze(this.readRoster(sessionId, activityId)),
+    );
+  }
+
+  private readRoster(sessionId: number, activityId: number): RosterRow[] {
+    const enrolled = this.repo.enrolled(activityId);
+    const marks = this.repo.sessionMarks(sessionId);
+    const history = this.repo.events(sessionId);
+    const markers = this.repo.userNames([...new Set(marks.map((m) => m.markedBy).filter((id) => id !== null))]);
+    const markOf = new Map<number, MarkRow>();
+    for (const mk of marks)
+      markOf.set(mk.memberId, {
+        memberId: mk.memberId,
+        status: mk.status,
+        note: mk.note,
+        via: mk.via,
+        markedAt: mk.markedAt,
+        markedByName: mk.markedBy === null ? null : (markers.get(mk.markedBy) ?? null),
+      });
+    const historyByMember = new Map<number, typeof history>();
+    for (const h of history) {
+      const list = historyByMember.get(h.memberId);
+      if (list) list.push(h);
+      else historyByMember.set(h.memberId, [h]);
+    }
+    const row = (m: MemberRow, isEnrolled: boolean): RosterRow => ({
+      memberId: m.memberId,
+      fullName: m.fullName,
+      unitPath: m.unitPath,
+      unitNameAr: m.unitNameAr,
+      unitNameEn: m.unitNameEn,
+      enrolled: isEnrolled,
+      candidate: false,
+      mark: markOf.get(m.memberId) ?? null,
+      history: historyByMember.get(m.memberId) ?? NO_HISTORY,
+    });
+    const byMember = new Map<number, RosterRow>();
+    for (const m of enrolled) byMember.set(m.memberId, row(m, true));
+    // marked without a roster enrolment: walk-ins (and members who left since)
+    const walkIns = marks.filter((mk) => !byMember.has(mk.memberId)).map((mk) => mk.memberId);
+    if (walkIns.length) for (const m of this.repo.membersByIds(walkIns)) byMember.set(m.memberId, row(m, false));
+    const rows = [...byMember.values()];
+    // Arabic order; the list comes nearly sorted, so this costs a few hundred comparisons
+    rows.sort((a, b) => collator.compare(a.fullName, b.fullName));
+    return rows;
   }
 
   private audienceRule(a: ActivityRow) {

@@ -110,4 +110,21 @@ describe('the roster page', () => {
     expect(counted(org.member.id)).toEqual({ present: 1, late: 1, excused: 0, absent: 0 });
     expect(counted(p2.id)).toEqual({ present: 1, late: 0, excused: 1, absent: 0 });
   });
+
+  it('shows what changed since it was last served: a new enrolment, a mark, a renamed member', async () => {
+    const a = makeActivity(t.db, { organisingUnitId: org.units.centre.id });
+    const sess = makeSession(t.db, a.id, { trainerUserId: org.users.trainer.id });
+    const [p] = makeEnrolledMembers(t.db, a.id, org.units.karama.id, 1);
+    const url = `/sessions/${sess.id}/attendance`;
+    expect((await trainer.get(url)).body).not.toContain('عضو جديد في الدورة');
+    const [q] = makeEnrolledMembers(t.db, a.id, org.units.karama.id, 1);
+    t.db.update(s.members).set({ fullName: 'عضو جديد في الدورة' }).where(eq(s.members.id, q.id)).run();
+    expect(textOf((await trainer.get(url)).body)).toContain('عضو جديد في الدورة');
+    await trainer.post(url, { [`s_${p.id}`]: 'late' });
+    expect((await trainer.get(url)).body).toContain(`name="s_${p.id}" value="late" checked`);
+    t.db.update(s.members).set({ fullName: 'اسم آخر' }).where(eq(s.members.id, q.id)).run();
+    const after = textOf((await trainer.get(url)).body);
+    expect(after).toContain('اسم آخر');
+    expect(after).not.toContain('عضو جديد في الدورة');
+  });
 });
