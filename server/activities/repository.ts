@@ -17,6 +17,7 @@ import {
   userRoles,
   users,
 } from '../../db/schema.ts';
+import { trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
@@ -68,6 +69,25 @@ const sessionSummaryQuery = (db: Db) =>
     })
     .from(sessions)
     .where(and(eq(sessions.activityId, sql.placeholder('activityId')), eq(sessions.status, 'scheduled')))
+    .prepare();
+const seatsTakenQuery = (db: Db) =>
+  db
+    .select({ n: sql<number>`count(*)` })
+    .from(enrolments)
+    .where(
+      and(eq(enrolments.activityId, sql.placeholder('activityId')), inArray(enrolments.status, [...SEAT_STATUSES])),
+    )
+    .prepare();
+const enrolledQuery = (db: Db) =>
+  db
+    .select({ id: enrolments.id })
+    .from(enrolments)
+    .where(
+      and(
+        eq(enrolments.activityId, sql.placeholder('activityId')),
+        eq(enrolments.memberId, sql.placeholder('memberId')),
+      ),
+    )
     .prepare();
 const materialsQuery = (db: Db) =>
   db
@@ -216,28 +236,15 @@ export class ActivityRepository {
   }
 
   seatsTaken(activityId: number): number {
-    return this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(enrolments)
-      .where(and(eq(enrolments.activityId, activityId), inArray(enrolments.status, [...SEAT_STATUSES])))
-      .get()!.n;
+    return prepared(this.db, seatsTakenQuery).get({ activityId })!.n;
   }
 
   teaches(activityId: number, userId: number): boolean {
-    return !!this.db
-      .select({ id: sessions.id })
-      .from(sessions)
-      .where(and(eq(sessions.activityId, activityId), eq(sessions.trainerUserId, userId)))
-      .limit(1)
-      .get();
+    return trainsActivity(this.db, activityId, userId);
   }
 
   enrolled(activityId: number, memberId: number): boolean {
-    return !!this.db
-      .select({ id: enrolments.id })
-      .from(enrolments)
-      .where(and(eq(enrolments.activityId, activityId), eq(enrolments.memberId, memberId)))
-      .get();
+    return !!prepared(this.db, enrolledQuery).get({ activityId, memberId });
   }
 
   /** a member's status, unit and councils: what the audience rules ask (cached: every catalogue and activity page) */

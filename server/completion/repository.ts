@@ -36,6 +36,36 @@ export interface SessionRow {
   status: 'scheduled' | 'cancelled';
 }
 
+/** an activity's enrolments that take part in completion, with the member and their unit */
+function enrolmentsQuery(db: Db, where: SQL) {
+  return db
+    .select({
+      id: enrolments.id,
+      memberId: enrolments.memberId,
+      status: enrolments.status,
+      assessmentScore: enrolments.assessmentScore,
+      completionOverridden: enrolments.completionOverridden,
+      fullName: members.fullName,
+      unitPath: units.path,
+      unitNameAr: units.nameAr,
+      unitNameEn: units.nameEn,
+    })
+    .from(enrolments)
+    .innerJoin(members, eq(members.id, enrolments.memberId))
+    .innerJoin(units, eq(units.id, members.unitId))
+    .where(where)
+    .orderBy(asc(members.fullName));
+}
+const enrolmentOfMemberQuery = (db: Db) =>
+  enrolmentsQuery(
+    db,
+    and(
+      eq(enrolments.activityId, sql.placeholder('activityId')),
+      inArray(enrolments.status, TRACKED),
+      eq(enrolments.memberId, sql.placeholder('memberId')),
+    )!,
+  ).prepare();
+
 // a member's own record and dashboard: built once per connection (see core/db.ts prepared)
 const enrolmentsOfMemberQuery = (db: Db) =>
   db
@@ -130,29 +160,13 @@ export class CompletionRepository {
 
   /** Enrolments of an activity that take part in completion, with the member and their unit. */
   enrolmentsOf(activityId: number, opts: { memberIds?: number[]; statuses?: EnrolmentStatus[] } = {}) {
+    if (opts.memberIds?.length === 0) return [];
+    // one member's own progress (an activity page): the statement prepared once per connection
+    if (opts.memberIds?.length === 1 && !opts.statuses)
+      return prepared(this.db, enrolmentOfMemberQuery).all({ activityId, memberId: opts.memberIds[0] });
     const conds: SQL[] = [eq(enrolments.activityId, activityId), inArray(enrolments.status, opts.statuses ?? TRACKED)];
-    if (opts.memberIds) {
-      if (opts.memberIds.length === 0) return [];
-      conds.push(inArray(enrolments.memberId, opts.memberIds));
-    }
-    return this.db
-      .select({
-        id: enrolments.id,
-        memberId: enrolments.memberId,
-        status: enrolments.status,
-        assessmentScore: enrolments.assessmentScore,
-        completionOverridden: enrolments.completionOverridden,
-        fullName: members.fullName,
-        unitPath: units.path,
-        unitNameAr: units.nameAr,
-        unitNameEn: units.nameEn,
-      })
-      .from(enrolments)
-      .innerJoin(members, eq(members.id, enrolments.memberId))
-      .innerJoin(units, eq(units.id, members.unitId))
-      .where(and(...conds))
-      .orderBy(asc(members.fullName))
-      .all();
+    if (opts.memberIds) conds.push(inArray(enrolments.memberId, opts.memberIds));
+    return enrolmentsQuery(this.db, and(...conds)!).all();
   }
 
   /** One member's enrolments that take part in completion, with their activity. */
