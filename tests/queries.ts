@@ -30,6 +30,16 @@ export function queryRecorder(db: Db) {
     return stmt;
   };
   return {
+    /** the statements an async `fn` ran, in order (a page request through app.inject) */
+    async captureAsync(fn: () => Promise<unknown>): Promise<RecordedQuery[]> {
+      recorded = [];
+      try {
+        await fn();
+        return recorded;
+      } finally {
+        recorded = null;
+      }
+    },
     /** the statements `fn` ran, in order */
     capture(fn: () => unknown): RecordedQuery[] {
       recorded = [];
