@@ -66,6 +66,13 @@ const enrolmentOfMemberQuery = (db: Db) =>
     )!,
   ).prepare();
 
+const activityQuery = (db: Db) =>
+  db
+    .select({ a: activities, unitPath: units.path, unitNameAr: units.nameAr, unitNameEn: units.nameEn })
+    .from(activities)
+    .innerJoin(units, eq(units.id, activities.organisingUnitId))
+    .where(eq(activities.id, sql.placeholder('id')))
+    .prepare();
 // a member's own record and dashboard: built once per connection (see core/db.ts prepared)
 const enrolmentsOfMemberQuery = (db: Db) =>
   db
@@ -106,12 +113,8 @@ export class CompletionRepository {
   }
 
   private loadActivity(id: number): ActivityRow | undefined {
-    const row = this.db
-      .select({ a: activities, unitPath: units.path, unitNameAr: units.nameAr, unitNameEn: units.nameEn })
-      .from(activities)
-      .innerJoin(units, eq(units.id, activities.organisingUnitId))
-      .where(eq(activities.id, id))
-      .get();
+    // prepared: a check-in decides its activity right after a write, when the cache is empty
+    const row = prepared(this.db, activityQuery).get({ id });
     return row
       ? { ...row.a, unitPath: row.unitPath, unitNameAr: row.unitNameAr, unitNameEn: row.unitNameEn }
       : undefined;
