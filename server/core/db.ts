@@ -18,7 +18,8 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  sqlite.pragma('cache_size = -32000');
+  // 16 MB of pages: the OS keeps the file's pages too, and each MB here counts in the server's memory
+  sqlite.pragma('cache_size = -16000');
   sqlite.pragma('temp_store = MEMORY');
   cacheStatements(sqlite);
   const db = drizzle(sqlite, { schema }) as Db;
