@@ -137,6 +137,8 @@ function sessionsBetweenQuery(db: Db, trainer: boolean) {
       checkinOpensBeforeMin: activities.checkinOpensBeforeMin,
       lateAfterMin: activities.lateAfterMin,
       editWindowDays: activities.editWindowDays,
+      /** marks of any status (kept by migration 0002's triggers) */
+      marked: sessions.markedCount,
     })
     .from(sessions)
     .innerJoin(activities, eq(activities.id, sessions.activityId))

@@ -625,19 +625,10 @@ export class AttendanceService {
     return { mine: decorate(mine), all: decorate(all) };
   }
 
-  /** sessions with their roster size and marks per status (two queries for the whole list) */
+  /** sessions with their roster size (one query for the whole list; the marks come counted) */
   private withCounts(list: ReturnType<AttendanceRepository['sessionsBetween']>) {
     const enrolled = this.repo.enrolledCounts([...new Set(list.map((s) => s.activityId))]);
-    const marks = this.repo.markCounts(list.map((s) => s.id));
-    return list.map((s) => {
-      const c = marks.get(s.id) ?? emptyCounts();
-      return {
-        ...s,
-        enrolled: enrolled.get(s.activityId) ?? 0,
-        marked: STATUSES.reduce((n, k) => n + c[k], 0),
-        counts: c,
-      };
-    });
+    return list.map((s) => ({ ...s, enrolled: enrolled.get(s.activityId) ?? 0 }));
   }
 
   // ------------------------------------------------------------------ matrix
