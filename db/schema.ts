@@ -409,6 +409,8 @@ export const ENROLMENT_STATUSES = [
   'not_completed',
 ] as const;
 export type EnrolmentStatus = (typeof ENROLMENT_STATUSES)[number];
+/** the statuses of an enrolment that holds a seat, is on the roster and counts for completion */
+export const ENROLLED_STATUSES: EnrolmentStatus[] = ['approved', 'completed', 'not_completed'];
 
 export const enrolments = sqliteTable(
   'enrolments',

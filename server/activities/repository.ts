@@ -5,6 +5,7 @@ import {
   activities,
   activityCouncils,
   councils,
+  ENROLLED_STATUSES,
   enrolments,
   materials,
   memberCouncils,
@@ -27,7 +28,7 @@ export type ActivityRow = typeof activities.$inferSelect;
 export type ActivityValues = Omit<typeof activities.$inferInsert, 'id' | 'createdAt' | 'status' | 'cancelReason'>;
 
 /** Seats already taken: approved now, or approved and since finished either way. */
-export const SEAT_STATUSES = ['approved', 'completed', 'not_completed'] as const;
+export const SEAT_STATUSES = ENROLLED_STATUSES;
 
 export interface CatalogueFilter {
   kind: ActivityKind | null;

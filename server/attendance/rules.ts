@@ -1,7 +1,7 @@
-import type { ActivityKind, AttendanceStatus, EnrolmentStatus } from '../../db/schema.ts';
+import { type ActivityKind, type AttendanceStatus, ENROLLED_STATUSES, type EnrolmentStatus } from '../../db/schema.ts';
 
 /** Enrolment statuses whose members are on a session's roster. */
-export const ROSTER_STATUSES: EnrolmentStatus[] = ['approved', 'completed', 'not_completed'];
+export const ROSTER_STATUSES = ENROLLED_STATUSES;
 
 /**
  * An "open" activity (a seminar, lecture or circle members join on their own) takes

@@ -43,15 +43,7 @@ const STATUSES: AttendanceStatus[] = ['present', 'late', 'excused', 'absent'];
 const NO_HISTORY: RosterRow['history'] = [];
 
 /** rosters kept while the data is unchanged: a few, each a few hundred rows */
-const rosterCaches = new WeakMap<Db, DataCache>();
-function rosterCache(db: Db): DataCache {
-  let cache = rosterCaches.get(db);
-  if (!cache) {
-    cache = new DataCache(db.$client, 60_000, 20);
-    rosterCaches.set(db, cache);
-  }
-  return cache;
-}
+const rosterCache = (db: Db) => dataCache(db, 'rosters', 20);
 const emptyCounts = (): Record<AttendanceStatus, number> => ({ present: 0, late: 0, excused: 0, absent: 0 });
 
 export interface RosterRow extends MemberRow {

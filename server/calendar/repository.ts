@@ -1,5 +1,5 @@
 import { and, asc, eq, inArray, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
-import { activities, enrolments, sessions, units, users } from '../../db/schema.ts';
+import { activities, ENROLLED_STATUSES, enrolments, sessions, units, users } from '../../db/schema.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { type Db, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
@@ -13,7 +13,7 @@ export interface CalendarScope {
   unitPaths?: string[] | 'all';
 }
 
-const ENROLLED = ['approved', 'completed', 'not_completed'] as const;
+const ENROLLED = ENROLLED_STATUSES;
 
 // "activity in (the member's enrolments)", not "exists (...)" per session: SQLite then starts
 // from the member's few enrolments instead of every session in the range

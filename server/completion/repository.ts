@@ -4,6 +4,7 @@ import {
   activities,
   attendance,
   certificates,
+  ENROLLED_STATUSES,
   type EnrolmentStatus,
   enrolmentEvents,
   enrolments,
@@ -20,7 +21,7 @@ import { type Db, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 /** Enrolment statuses that take part in completion: still running, or decided. */
-export const TRACKED: EnrolmentStatus[] = ['approved', 'completed', 'not_completed'];
+export const TRACKED = ENROLLED_STATUSES;
 
 export type ActivityRow = typeof activities.$inferSelect & {
   unitPath: string;

@@ -47,14 +47,22 @@ export class DataCache {
   }
 }
 
-const caches = new WeakMap<Database.Database, DataCache>();
+const caches = new WeakMap<Database.Database, Map<string, DataCache>>();
 
-/** The cache of a database (created on first use). */
-export function dataCache(db: Db): DataCache {
-  let cache = caches.get(db.$client);
+/**
+ * A cache of a database (created on first use): the shared one, or a named one with its own
+ * size limit, for large values that should not push the shared entries out (rendered rosters).
+ */
+export function dataCache(db: Db, name = 'shared', max = 500): DataCache {
+  let named = caches.get(db.$client);
+  if (!named) {
+    named = new Map();
+    caches.set(db.$client, named);
+  }
+  let cache = named.get(name);
   if (!cache) {
-    cache = new DataCache(db.$client);
-    caches.set(db.$client, cache);
+    cache = new DataCache(db.$client, 60_000, max);
+    named.set(name, cache);
   }
   return cache;
 }

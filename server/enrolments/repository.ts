@@ -3,6 +3,7 @@ import { alias } from 'drizzle-orm/sqlite-core';
 import {
   activities,
   activityCouncils,
+  ENROLLED_STATUSES,
   type EnrolmentStatus,
   enrolmentEvents,
   enrolments,
@@ -18,7 +19,7 @@ import { cachedById } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
 
 /** statuses that hold a seat */
-export const SEATED: EnrolmentStatus[] = ['approved', 'completed', 'not_completed'];
+export const SEATED = ENROLLED_STATUSES;
 /** statuses waiting for the office */
 export const AWAITING: EnrolmentStatus[] = ['nominated', 'pending'];
 

@@ -3,6 +3,7 @@ import { councils, memberCouncils, members, memberWords, units, users } from '..
 import { normalizeArabic } from '../core/arabic.ts';
 import type { Db } from '../core/db.ts';
 import { normalizePhone } from '../core/phone.ts';
+import { activeUnitOptions } from '../units/repository.ts';
 import { prefixEnd, searchWords } from './search.ts';
 
 export type MemberRow = typeof members.$inferSelect;
@@ -315,13 +316,9 @@ export class MembersRepository {
     return out;
   }
 
-  /** the units a select box offers (not archived), with only what it shows, in path order */
+  /** the units a select box offers (not archived), in path order (shared: core/cache.ts) */
   unitOptions() {
-    return this.db.$client
-      .prepare(
-        'select id, parent_id as parentId, path, name_ar as nameAr, name_en as nameEn from units where archived_at is null order by path',
-      )
-      .all() as { id: number; parentId: number | null; path: string; nameAr: string; nameEn: string | null }[];
+    return activeUnitOptions(this.db);
   }
 
   activeCouncils() {

@@ -4,7 +4,7 @@ import { dataCache } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
 
 export type UnitRow = typeof units.$inferSelect;
-export type UnitOption = { id: number; nameAr: string; nameEn: string | null; path: string };
+export type UnitOption = { id: number; parentId: number | null; nameAr: string; nameEn: string | null; path: string };
 
 /**
  * The units that are not archived, in tree order, for the pickers and filters of many pages.
@@ -14,7 +14,13 @@ export function activeUnitOptions(db: Db): readonly UnitOption[] {
   return dataCache(db).get('units.options', () =>
     Object.freeze(
       db
-        .select({ id: units.id, nameAr: units.nameAr, nameEn: units.nameEn, path: units.path })
+        .select({
+          id: units.id,
+          parentId: units.parentId,
+          nameAr: units.nameAr,
+          nameEn: units.nameEn,
+          path: units.path,
+        })
         .from(units)
         .where(isNull(units.archivedAt))
         .orderBy(asc(units.path))
