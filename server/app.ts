@@ -192,7 +192,16 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     const locals = pageLocals(this.request, this);
     this.code(status);
     this.header('cache-control', 'no-store');
-    return this.view(`${name}.eta`, { ...locals, ...data });
+    // sent as one UTF-8 buffer: encoded once, not measured over the text and then encoded again
+    // on the socket (a roster page is a few hundred kB)
+    this.viewAsync(`${name}.eta`, { ...locals, ...data }).then(
+      (html) => {
+        if (!this.getHeader('content-type')) this.type('text/html; charset=utf-8');
+        this.send(Buffer.from(html));
+      },
+      (err) => this.send(err),
+    );
+    return this;
   });
   app.decorateReply(
     'renderForm',

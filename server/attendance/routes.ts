@@ -21,17 +21,6 @@ const subjectId = (subject: unknown): number | null => {
   return typeof id === 'number' ? id : null;
 };
 
-/**
- * A large page (a roster is a few hundred kB) goes out as one UTF-8 buffer: encoded once, instead
- * of its length being measured over the text and the text encoded again on the socket.
- */
-const asBuffer = (
-  _req: FastifyRequest,
-  _reply: FastifyReply,
-  payload: unknown,
-  done: (err: null, p: unknown) => void,
-) => done(null, typeof payload === 'string' ? Buffer.from(payload) : payload);
-
 const checkinLimit = (max: number) => ({
   max,
   timeWindow: '1 minute',
@@ -58,7 +47,7 @@ const routes: FastifyPluginAsync = async (app) => {
     return service.roster(req.viewer, sessionId, { q, base: publicBase(req), extraIds: extra.extraIds ?? [] });
   };
 
-  app.get('/sessions/:id/attendance', { onSend: asBuffer }, async (req, reply) => {
+  app.get('/sessions/:id/attendance', async (req, reply) => {
     const id = parseId((req.params as { id: string }).id);
     const q = parseQuery(rosterQuery, req.query).q;
     const data = await renderRoster(req, id, { q });
