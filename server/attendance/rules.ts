@@ -1,4 +1,4 @@
-import { type ActivityKind, type AttendanceStatus, ENROLLED_STATUSES, type EnrolmentStatus } from '../../db/schema.ts';
+import { type ActivityKind, type AttendanceStatus, ENROLLED_STATUSES } from '../../db/schema.ts';
 
 /** Enrolment statuses whose members are on a session's roster. */
 export const ROSTER_STATUSES = ENROLLED_STATUSES;

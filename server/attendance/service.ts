@@ -4,7 +4,7 @@ import type { AttendanceStatus } from '../../db/schema.ts';
 import { inAudience } from '../activities/audience.ts';
 import { computeProgress, ruleOf } from '../completion/rules.ts';
 import type { AuditRepository } from '../core/audit.ts';
-import { DataCache, dataCache, deepFreeze } from '../core/cache.ts';
+import { dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';

@@ -33,7 +33,7 @@ const PNG = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a
 /** posts one file the way a browser's multipart form does */
 async function upload(c: Client, url: string, filename: string, content: Buffer): Promise<Res> {
   if (!c.csrf) await c.get('/');
-  const boundary = '----taahil' + Math.random().toString(16).slice(2);
+  const boundary = `----taahil${Math.random().toString(16).slice(2)}`;
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/octet-stream\r\n\r\n`,
   );
