@@ -1,6 +1,7 @@
 import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm';
 import { councils, memberCouncils, members, memberWords, units, users } from '../../db/schema.ts';
 import { normalizeArabic } from '../core/arabic.ts';
+import { dataCache, deepFreeze } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
 import { normalizePhone } from '../core/phone.ts';
 import { activeUnitOptions } from '../units/repository.ts';
@@ -44,6 +45,15 @@ const ACCESS_UNITS: Access = { unitIndex: true, words: 'drive' };
 /** a word range is counted up to this many rows; above, the search counts as matching everyone */
 const HITS_COUNTED = 10_000;
 
+interface PageOpts {
+  sort: string;
+  dir: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+export type ListRow = ReturnType<MembersRepository['readPage']>['rows'][number];
+
 /** Queries behind members. */
 export class MembersRepository {
   constructor(private db: Db) {}
@@ -73,9 +83,13 @@ export class MembersRepository {
     if (f.unitPath) conds.push(sql`${unitId} in ${subtree(f.unitPath)}`);
     if (f.councilId)
       conds.push(sql`${members.id} in (select member_id from ${memberCouncils} where council_id = ${f.councilId})`);
-    if (f.gender) conds.push(eq(members.gender, f.gender));
-    if (f.exec) conds.push(eq(members.isExecutive, f.exec === 'yes'));
-    if (f.status !== 'all') conds.push(eq(members.status, f.status));
+    // the columns of the member's row: when a search's set filters the rows read along an
+    // index, that cheap look-up goes first and only its hits read their row (0.7 → 0.55 ms)
+    const rowConds: SQL[] = [];
+    if (f.gender) rowConds.push(eq(members.gender, f.gender));
+    if (f.exec) rowConds.push(eq(members.isExecutive, f.exec === 'yes'));
+    if (f.status !== 'all') rowConds.push(eq(members.status, f.status));
+    if (access.words !== 'filter') conds.push(...rowConds);
     const s = this.search(f.q);
     // a whole phone number: one index lookup; part of one: a scan of the phone column
     if (s.kind === 'phone' && s.phone) conds.push(eq(members.phone, s.phone));
@@ -94,19 +108,37 @@ export class MembersRepository {
         conds.push(
           sql`exists (select 1 from ${memberWords} where ${memberWords.memberId} = ${members.id} and ${memberWords.token} >= ${w} and ${memberWords.token} < ${prefixEnd(w)})`,
         );
+    if (access.words === 'filter') conds.push(...rowConds);
     return conds.length ? and(...conds) : undefined;
   }
 
-  list(f: MemberFilters, opts: { sort: string; dir: 'asc' | 'desc'; limit: number; offset: number }) {
+  /**
+   * A page of the member list, with the count of all it matches. A page is kept while the data
+   * is unchanged (core/cache.ts): going back from a member to the results, or another office
+   * user's same search, reads nothing again; the rows are frozen, being shared.
+   */
+  list(f: MemberFilters, opts: PageOpts): { rows: readonly Readonly<ListRow>[]; total: number } {
+    return dataCache(this.db, 'member-pages', 100).get(`${JSON.stringify(f)}|${JSON.stringify(opts)}`, () =>
+      deepFreeze(this.readPage(f, opts)),
+    );
+  }
+
+  private readPage(f: MemberFilters, opts: PageOpts) {
     const search = this.search(f.q);
     const byOrder = opts.sort === 'name' || opts.sort === 'created';
-    const ways = search.kind === 'words' && search.words.length > 0 ? this.searchWays(f, search.words) : null;
-    // a part of a phone number reads every row anyway: one sequential scan beats 45,000 index hops
-    const total = this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(members)
-      .where(this.where(f, ways ? ways.count() : { unitIndex: search.kind === 'none', words: 'drive' }))
-      .get()!.n;
+    // The count, and the sizes the way to a page is chosen from, depend on the filters only:
+    // paging through a search or sorting it again reuses them while the data is unchanged (a
+    // family name shared by 1,600 members costs 1.4 ms to count on the 100,000-member file).
+    const { total, ways } = dataCache(this.db, 'member-counts', 200).get(`members:${JSON.stringify(f)}`, () => {
+      const ways = search.kind === 'words' && search.words.length > 0 ? this.searchWays(f, search.words) : null;
+      // a part of a phone number reads every row anyway: one sequential scan beats 45,000 index hops
+      const total = this.db
+        .select({ n: sql<number>`count(*)` })
+        .from(members)
+        .where(this.where(f, ways ? ways.count() : { unitIndex: search.kind === 'none', words: 'drive' }))
+        .get()!.n;
+      return Object.freeze({ total, ways });
+    });
     const access: Access = ways
       ? ways.page(total, opts.offset + opts.limit, byOrder)
       : { unitIndex: !byOrder, words: 'drive' };
