@@ -303,7 +303,9 @@ try {
   })();
   interface Target {
     name: string;
-    role: Role | 'bare' | 'members';
+    role: Role | 'bare' | 'members' | 'signed out';
+    /** the status every answer must have (200 unless said) */
+    status?: number;
     method: 'GET' | 'POST';
     path: string;
     /** the issue's goal: p99 at most this many ms */
@@ -316,6 +318,11 @@ try {
   }
   const F = fixture;
   const allTargets: Target[] = [
+    // What any page of the app costs before its own work, for reading the ratios below: every
+    // hook (cookies, security headers, sign-in check) answering with a redirect to sign-in, and
+    // the smallest signed-in page (the session, a CSRF token, the layout around a short form).
+    { name: 'floor: redirect to sign-in', role: 'signed out', method: 'GET', path: '/activities', status: 302 },
+    { name: 'floor: smallest page', role: 'member', method: 'GET', path: '/account' },
     { name: 'catalogue', role: 'member', method: 'GET', path: '/activities', p99Goal: 50, ratioGoal: 0.15 },
     {
       name: 'activity page',
@@ -469,8 +476,9 @@ try {
       ratioGoal: t.ratioGoal,
     };
     rows.push(row);
-    const who = t.role === 'members' ? null : as[t.role as Role];
-    const cookie = who ? who.cookie : memberCookie(0);
+    const who = t.role === 'members' || t.role === 'signed out' ? null : as[t.role as Role];
+    const cookie = who ? who.cookie : t.role === 'signed out' ? '' : memberCookie(0);
+    const status = t.status ?? 200;
     // probe: a missing page is skipped; a redirect to sign-in is an error of the bench
     const probe = await fetch(`${BASE}${t.formPage ?? t.path}`, { redirect: 'manual', headers: { cookie } });
     const probeBody = await probe.text();
@@ -479,7 +487,7 @@ try {
       console.log(`${t.name}: missing (404)`);
       continue;
     }
-    if (probe.status >= 300 && probe.status < 400 && (probe.headers.get('location') ?? '').startsWith('/login')) {
+    if (probe.status !== status && (probe.headers.get('location') ?? '').startsWith('/login')) {
       row.state = 'error';
       row.note = 'redirected to sign-in';
       continue;
@@ -494,7 +502,10 @@ try {
       if (t.method === 'GET') {
         const headers = { cookie, accept: 'text/html' };
         await cannon({ duration: 1, requests: [{ method: 'GET', path: t.path, headers }] });
-        Object.assign(row, await measure({ requests: [{ method: 'GET', path: t.path, headers }] }, (s) => s === 200));
+        Object.assign(
+          row,
+          await measure({ requests: [{ method: 'GET', path: t.path, headers }] }, (s) => s === status),
+        );
       } else {
         const form = formBody(probeBody, t.formPage!, t.path);
         if (!form) {
