@@ -123,10 +123,12 @@ export class MembersService {
   options(viewer: Viewer | null) {
     authorize(viewer, 'members.list');
     const scope = unitScope(viewer);
-    const units = dataCache(this.db).get(`members.units:${scope === 'all' ? '*' : scope.join(' ')}`, () =>
+    // names the list, for the pages that keep its rendered select (pageLocals' kept)
+    const unitsKey = `members.units:${scope === 'all' ? '*' : scope.join(' ')}`;
+    const units = dataCache(this.db).get(unitsKey, () =>
       treeOrder(this.repo.unitOptions().filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p)))),
     );
-    return { units, councils: this.repo.activeCouncils() };
+    return { units, unitsKey, councils: this.repo.activeCouncils() };
   }
 
   /** One member; outside the viewer's units it does not exist (404). */
