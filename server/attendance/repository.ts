@@ -13,6 +13,7 @@ import {
   users,
 } from '../../db/schema.ts';
 import { escapeLike, normalizeArabic } from '../core/arabic.ts';
+import { dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
 import { ROSTER_STATUSES } from './rules.ts';
 
@@ -50,9 +51,14 @@ const memberCols = {
  */
 export function sessionsOfActivities(db: Db, activityIds: number[]) {
   if (activityIds.length === 0) return [];
-  // one activity (its page's panels): the statement prepared once per connection
-  if (activityIds.length === 1) return prepared(db, sessionsOfActivityQuery).all({ activityId: activityIds[0] });
-  return sessionsQuery(db, inArray(sessions.activityId, activityIds)).all();
+  // an activity's sessions are the same on all its members' pages (each member's progress on
+  // the dashboard and the activity page): read once per activity and kept while the data is
+  // unchanged (core/cache.ts), frozen, in a cache of their own so they push nothing else out
+  const kept = dataCache(db, 'activity-sessions', 1000);
+  const one = (activityId: number) =>
+    kept.get(String(activityId), () => deepFreeze(prepared(db, sessionsOfActivityQuery).all({ activityId })));
+  if (activityIds.length === 1) return one(activityIds[0]);
+  return activityIds.flatMap(one).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
 }
 
 function sessionsQuery(db: Db, where: SQL) {

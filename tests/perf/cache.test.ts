@@ -10,7 +10,7 @@ import { cachedById, DataCache } from '../../server/core/cache.ts';
 import { tx } from '../../server/core/db.ts';
 import { makeMember, makeOrg } from '../factories.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
-import { activity, enrol } from '../reports/factories.ts';
+import { activity, enrol, session } from '../reports/factories.ts';
 
 let t: TestApp;
 let org: Awaited<ReturnType<typeof makeOrg>>;
@@ -97,5 +97,30 @@ describe('the office dashboard', () => {
     const m = makeMember(t.db, { unitId: org.units.raqqa.id });
     enrol(t.db, a.id, m.id, 'nominated', 'nomination');
     expect(await waiting()).toBe(before + 1);
+  });
+});
+
+describe("an activity's sessions, shared by its members' pages", () => {
+  it("show a new and a cancelled session in a member's progress on the next request", async () => {
+    const member = new Client(t.app);
+    await member.login('member');
+    const a = activity(t.db, { organisingUnitId: org.units.centre.id, status: 'running', title: 'دورة الجلسات' });
+    const day = 86_400_000;
+    for (const d of [3, 2]) session(t.db, a.id, new Date(Date.now() - d * day));
+    session(t.db, a.id, new Date(Date.now() + 5 * day));
+    enrol(t.db, a.id, org.member.id, 'approved');
+    const line = async () => {
+      const html = (await member.get('/')).body;
+      // the dashboard's "my progress" table: held / planned
+      const table = html.slice(html.indexOf('id="completion-dash-h"'));
+      const m = /دورة الجلسات<\/a>.*?<\/td>\s*<td class="num">(\d+) \/ (\d+)<\/td>/s.exec(table);
+      return m ? `${m[1]}/${m[2]}` : null;
+    };
+    expect(await line()).toBe('2/3');
+    expect(await line()).toBe('2/3');
+    const added = session(t.db, a.id, new Date(Date.now() - day));
+    expect(await line()).toBe('3/4');
+    t.db.update(s.sessions).set({ status: 'cancelled' }).where(eq(s.sessions.id, added.id)).run();
+    expect(await line()).toBe('2/3');
   });
 });
