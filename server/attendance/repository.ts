@@ -79,6 +79,27 @@ function sessionsQuery(db: Db, where: SQL) {
 const sessionsOfActivityQuery = (db: Db) =>
   sessionsQuery(db, eq(sessions.activityId, sql.placeholder('activityId'))).prepare();
 
+/**
+ * How many members are on each activity's roster. Shared with the dashboard (a trainer's day);
+ * like the sessions above, counted once per activity and kept while the data is unchanged
+ * (the 1,500 members of a lecture are otherwise counted again on every trainer's page).
+ */
+export function enrolledCountsOf(db: Db, activityIds: number[]): Map<number, number> {
+  const kept = dataCache(db, 'activity-enrolled', 1000);
+  return new Map(
+    activityIds.map((activityId) => [
+      activityId,
+      kept.get(String(activityId), () => prepared(db, enrolledCountQuery).get({ activityId })?.n ?? 0),
+    ]),
+  );
+}
+const enrolledCountQuery = (db: Db) =>
+  db
+    .select({ n: sql<number>`count(*)` })
+    .from(enrolments)
+    .where(and(eq(enrolments.activityId, sql.placeholder('activityId')), inArray(enrolments.status, ROSTER_STATUSES)))
+    .prepare();
+
 /** Every mark of an activity's sessions (one query), optionally of some members only; shared with completion. */
 export function marksOfActivity(db: Db, activityId: number, memberIds?: number[]) {
   if (memberIds?.length === 0) return [];
@@ -593,16 +614,7 @@ export class AttendanceRepository {
 
   /** number of roster enrolments per activity */
   enrolledCounts(activityIds: number[]): Map<number, number> {
-    const out = new Map<number, number>();
-    if (activityIds.length === 0) return out;
-    for (const r of this.db
-      .select({ activityId: enrolments.activityId, n: sql<number>`count(*)` })
-      .from(enrolments)
-      .where(and(inArray(enrolments.activityId, activityIds), inArray(enrolments.status, ROSTER_STATUSES)))
-      .groupBy(enrolments.activityId)
-      .all())
-      out.set(r.activityId, r.n);
-    return out;
+    return enrolledCountsOf(this.db, activityIds);
   }
 
   /** marks per session and status */

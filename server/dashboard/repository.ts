@@ -1,3 +1,4 @@
+import { enrolledCountsOf } from '../attendance/repository.ts';
 import type { Db } from '../core/db.ts';
 import { likePrefix } from '../reports/repository.ts';
 
@@ -48,9 +49,7 @@ export const DASH_SQL = {
   trainerSessions: `
     select s.id as id, s.starts_at as startsAt, s.ends_at as endsAt, s.topic as topic, s.place as place,
       a.id as activityId, a.title as activityTitle,
-      s.marked_count as marked,
-      (select count(*) from enrolments e where e.activity_id = s.activity_id
-        and e.status in ('approved', 'completed', 'not_completed')) as enrolled
+      s.marked_count as marked
     from sessions s cross join activities a on a.id = s.activity_id
     where s.trainer_user_id = @trainer and s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
     order by s.starts_at`,
@@ -117,8 +116,9 @@ export class DashboardRepository {
     return this.count(DASH_SQL.certificatesToIssueAll, DASH_SQL.certificatesToIssue, path);
   }
 
+  /** a trainer's sessions in a time range, with their marks and their activities' enrolled members */
   trainerSessions(trainer: number, from: number, to: number) {
-    return this.all<{
+    const rows = this.all<{
       id: number;
       startsAt: number;
       endsAt: number;
@@ -127,8 +127,9 @@ export class DashboardRepository {
       activityId: number;
       activityTitle: string;
       marked: number;
-      enrolled: number;
     }>(DASH_SQL.trainerSessions, { trainer, from, to });
+    const enrolled = enrolledCountsOf(this.db, [...new Set(rows.map((r) => r.activityId))]);
+    return rows.map((r) => ({ ...r, enrolled: enrolled.get(r.activityId) ?? 0 }));
   }
 
   memberNextSessions(member: number, now: number) {

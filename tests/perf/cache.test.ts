@@ -10,7 +10,7 @@ import { cachedById, DataCache } from '../../server/core/cache.ts';
 import { tx } from '../../server/core/db.ts';
 import { makeMember, makeOrg } from '../factories.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
-import { activity, enrol, session } from '../reports/factories.ts';
+import { activity, enrol, mark, session } from '../reports/factories.ts';
 
 let t: TestApp;
 let org: Awaited<ReturnType<typeof makeOrg>>;
@@ -122,5 +122,26 @@ describe("an activity's sessions, shared by its members' pages", () => {
     expect(await line()).toBe('3/4');
     t.db.update(s.sessions).set({ status: 'cancelled' }).where(eq(s.sessions.id, added.id)).run();
     expect(await line()).toBe('2/3');
+  });
+});
+
+describe("an activity's enrolled count, shared by its trainers' pages", () => {
+  it("follows a new enrolment on the trainer's dashboard at once", async () => {
+    const trainer = new Client(t.app);
+    await trainer.login('trainer');
+    const a = activity(t.db, { organisingUnitId: org.units.centre.id, status: 'running', title: 'حلقة العد' });
+    const past = session(t.db, a.id, new Date(Date.now() - 2 * 86_400_000), { trainerUserId: org.users.trainer.id });
+    const first = makeMember(t.db, { unitId: org.units.raqqa.id });
+    enrol(t.db, a.id, first.id, 'approved');
+    mark(t.db, past.id, first.id, 'present');
+    const line = async () => {
+      const html = (await trainer.get('/')).body;
+      const m = new RegExp(`/sessions/${past.id}/attendance"[^]*?سُجّل (\\d+) من (\\d+)`).exec(html);
+      return m ? `${m[1]}/${m[2]}` : 'all marked';
+    };
+    expect(await line()).toBe('all marked');
+    expect(await line()).toBe('all marked');
+    enrol(t.db, a.id, makeMember(t.db, { unitId: org.units.raqqa.id }).id, 'approved');
+    expect(await line()).toBe('1/2');
   });
 });
