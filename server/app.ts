@@ -26,7 +26,7 @@ import { DEFAULT_LOCALE, isLocale, LANG_COOKIE, type Locale, translate } from '.
 import { buildNav } from './core/nav.ts';
 import { PanelRegistry } from './core/panels.ts';
 import type { Viewer } from './core/policy.ts';
-import { FLASH_COOKIE, pageLocals } from './core/render.ts';
+import { FLASH_COOKIE, pageBytes, pageLocals } from './core/render.ts';
 
 export const VIEWS_DIR = path.join(path.dirname(STATIC_DIR), 'views');
 
@@ -197,7 +197,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     this.viewAsync(`${name}.eta`, { ...locals, ...data }).then(
       (html) => {
         if (!this.getHeader('content-type')) this.type('text/html; charset=utf-8');
-        this.send(Buffer.from(html));
+        this.send(pageBytes(html, locals.keptParts));
       },
       (err) => this.send(err),
     );

@@ -188,6 +188,8 @@ export class AttendanceService {
       session,
       activity,
       rows,
+      /** names the rows shown (the session's, limited to the viewer's units), for the page's kept rows */
+      rowsKey: `${session.id}|${scope === 'all' ? '*' : scope.paths.join(' ')}`,
       candidates,
       counts,
       unmarked,

@@ -1,13 +1,16 @@
 /**
  * Parts of a page rendered once and kept (pageLocals' `kept`, issue 12): the unit filters of
- * the catalogue and of the member list, whose hundreds of options cost half a catalogue page.
- * A kept part must still show each viewer what is theirs: the option they selected, their
- * language, only their units, and a renamed unit at once.
+ * the catalogue and of the member list, whose hundreds of options cost half a catalogue page,
+ * and a roster's rows. A kept part must still show each viewer what is theirs: the option they
+ * selected, their language, only their units' members, editable only where they may mark, and
+ * a change at once.
  */
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
-import { makeOrg } from '../factories.ts';
+import { pageBytes } from '../../server/core/render.ts';
+import { daysAgo, makeActivity, makeEnrolledMembers, makeSession, marksOf } from '../attendance/factories.ts';
+import { makeMember, makeOrg, makeUser } from '../factories.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
 
 let t: TestApp;
@@ -75,3 +78,60 @@ describe('the kept unit filters', () => {
 function optionsOfHtml(html: string) {
   return /<select[^>]*name="unit"[^>]*>[\s\S]*?<\/select>/.exec(html)![0];
 }
+
+describe("a roster's kept rows", () => {
+  it('show each viewer their own members, editable or not, and a new mark at once', async () => {
+    const a = makeActivity(t.db, { organisingUnitId: org.units.centre.id, title: 'دورة الصفوف', editWindowDays: 7 });
+    const sess = makeSession(t.db, a.id, { trainerUserId: org.users.trainer.id });
+    const closed = makeSession(t.db, a.id, { trainerUserId: org.users.trainer.id, startMin: daysAgo(10) });
+    const [raqqaMember] = makeEnrolledMembers(t.db, a.id, org.units.karama.id, 1);
+    const other = makeMember(t.db, { unitId: org.units.mansoura.id, fullName: 'عضو من المنصورة' });
+    t.db
+      .insert(s.enrolments)
+      .values({ activityId: a.id, memberId: other.id, status: 'approved', source: 'office' })
+      .run();
+    await makeUser(t.db, { username: 'tabqa', roles: [{ role: 'coordinator', unitId: org.units.tabqa.id }] });
+    const who: Record<string, Client> = {};
+    for (const name of ['trainer', 'office', 'coordinator', 'tabqa']) {
+      who[name] = new Client(t.app);
+      await who[name].login(name);
+    }
+    const page = async (name: string, id: number) => {
+      const html = (await who[name].get(`/sessions/${id}/attendance`)).body;
+      const shown = [raqqaMember.id, other.id].filter((m) => html.includes(`data-member="${m}"`));
+      return {
+        shown,
+        editable: html.includes('<fieldset class="mark"') && !html.includes('<fieldset class="mark" disabled'),
+      };
+    };
+    // two read-only viewers of different units, one after the other
+    expect(await page('coordinator', sess.id)).toEqual({ shown: [raqqaMember.id], editable: false });
+    expect(await page('tabqa', sess.id)).toEqual({ shown: [other.id], editable: false });
+    // the same members for two viewers, after the edit window: the office may still correct
+    expect(await page('trainer', closed.id)).toEqual({ shown: [raqqaMember.id, other.id], editable: false });
+    expect(await page('office', closed.id)).toEqual({ shown: [raqqaMember.id, other.id], editable: true });
+    // a mark shows on the next request
+    expect((await page('trainer', sess.id)).editable).toBe(true);
+    const res = await who.trainer.post(`/sessions/${sess.id}/attendance`, { [`s_${raqqaMember.id}`]: 'late' });
+    expect(res.status).toBe(303);
+    expect(marksOf(t.db, sess.id).get(raqqaMember.id)!.status).toBe('late');
+    const after = (await who.trainer.get(`/sessions/${sess.id}/attendance`)).body;
+    expect(after).toMatch(new RegExp(`name="s_${raqqaMember.id}" value="late" checked`));
+  });
+});
+
+describe('the bytes of a page with kept parts', () => {
+  it('puts each kept part in its place, encoded once, and leaves a forged mark as text', async () => {
+    const member = new Client(t.app);
+    await member.login('member');
+    const res = await member.get(`/activities?unit=${org.units.karama.id}`);
+    // the reassembled page: valid UTF-8 Arabic around the kept select, no mark left
+    expect(res.body).not.toContain('\u0000');
+    expect(selectedOf(res.body, 'unit')).toBe(String(org.units.karama.id));
+    expect(labelsOf(res.body, 'unit')).toContain('مجلس ناحية الكرامة');
+    // text that looks like a mark but lacks this process's secret stays what it was
+    const forged = 'قبل\u0000abc:0\u0000بعد';
+    expect(pageBytes(forged, [Buffer.from('مسروق')]).toString('utf8')).toBe(forged);
+    expect(pageBytes('نص', []).toString('utf8')).toBe('نص');
+  });
+});
