@@ -59,15 +59,8 @@ export function sourceDigest(root = ROOT) {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** esbuild comes with tsx (a dependency); looked up through tsx when it is not at the top of node_modules. */
-function loadEsbuild() {
-  const require = createRequire(import.meta.url);
-  try {
-    return require('esbuild');
-  } catch {
-    return createRequire(require.resolve('tsx/package.json'))('esbuild');
-  }
-}
+/** esbuild (a dependency), loaded only when a build is needed. */
+const loadEsbuild = () => createRequire(import.meta.url)('esbuild');
 
 /** Writes a file under a temporary name then renames it, so a concurrent start never reads half of it.
  * @param {string} file

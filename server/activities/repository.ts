@@ -5,7 +5,6 @@ import {
   activities,
   activityCouncils,
   councils,
-  ENROLLED_STATUSES,
   enrolments,
   materials,
   memberCouncils,
@@ -18,7 +17,7 @@ import {
   userRoles,
   users,
 } from '../../db/schema.ts';
-import { trainsActivity } from '../attendance/repository.ts';
+import { enrolledCount, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
@@ -26,9 +25,6 @@ import { activeUnitOptions } from '../units/repository.ts';
 
 export type ActivityRow = typeof activities.$inferSelect;
 export type ActivityValues = Omit<typeof activities.$inferInsert, 'id' | 'createdAt' | 'status' | 'cancelReason'>;
-
-/** Seats already taken: approved now, or approved and since finished either way. */
-export const SEAT_STATUSES = ENROLLED_STATUSES;
 
 export interface CatalogueFilter {
   kind: ActivityKind | null;
@@ -70,14 +66,6 @@ const sessionSummaryQuery = (db: Db) =>
     })
     .from(sessions)
     .where(and(eq(sessions.activityId, sql.placeholder('activityId')), eq(sessions.status, 'scheduled')))
-    .prepare();
-const seatsTakenQuery = (db: Db) =>
-  db
-    .select({ n: sql<number>`count(*)` })
-    .from(enrolments)
-    .where(
-      and(eq(enrolments.activityId, sql.placeholder('activityId')), inArray(enrolments.status, [...SEAT_STATUSES])),
-    )
     .prepare();
 const enrolledQuery = (db: Db) =>
   db
@@ -237,7 +225,7 @@ export class ActivityRepository {
   }
 
   seatsTaken(activityId: number): number {
-    return prepared(this.db, seatsTakenQuery).get({ activityId })!.n;
+    return enrolledCount(this.db, activityId);
   }
 
   teaches(activityId: number, userId: number): boolean {

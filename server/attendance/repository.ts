@@ -45,24 +45,15 @@ const memberCols = {
   unitNameEn: units.nameEn,
 };
 
-/**
- * Sessions of some activities, earliest first, in one query. The one loader of an
- * activity's sessions that attendance and completion (server/completion/repository.ts) share.
- */
-export function sessionsOfActivities(db: Db, activityIds: number[]) {
-  if (activityIds.length === 0) return [];
-  // an activity's sessions are the same on all its members' pages (each member's progress on
-  // the dashboard and the activity page): read once per activity and kept while the data is
-  // unchanged (core/cache.ts), frozen, in a cache of their own so they push nothing else out
-  const kept = dataCache(db, 'activity-sessions', 1000);
-  const one = (activityId: number) =>
-    kept.get(String(activityId), () => deepFreeze(prepared(db, sessionsOfActivityQuery).all({ activityId })));
-  if (activityIds.length === 1) return one(activityIds[0]);
-  return activityIds.flatMap(one).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
-}
+/** `(?, ?, ?)` for the roster statuses, in the plain statements (their values follow the others) */
+const ROSTER_IN = `(${ROSTER_STATUSES.map(() => '?').join(', ')})`;
 
-function sessionsQuery(db: Db, where: SQL) {
-  return db
+/** ids as one statement parameter: `in (select value from json_each(?))` keeps a statement prepared once for any list */
+const idList = sql`(select value from json_each(${sql.placeholder('ids')}))`;
+
+/** the activities' sessions, grouped by activity: one query for all of them */
+const sessionsOfActivitiesQuery = (db: Db) =>
+  db
     .select({
       id: sessions.id,
       activityId: sessions.activityId,
@@ -73,38 +64,70 @@ function sessionsQuery(db: Db, where: SQL) {
       trainerUserId: sessions.trainerUserId,
     })
     .from(sessions)
-    .where(where)
-    .orderBy(asc(sessions.startsAt));
-}
-const sessionsOfActivityQuery = (db: Db) =>
-  sessionsQuery(db, eq(sessions.activityId, sql.placeholder('activityId'))).prepare();
+    .where(sql`${sessions.activityId} in ${idList}`)
+    .orderBy(asc(sessions.startsAt))
+    .prepare();
 
 /**
- * How many members are on each activity's roster. Shared with the dashboard (a trainer's day);
- * like the sessions above, counted once per activity and kept while the data is unchanged
- * (the 1,500 members of a lecture are otherwise counted again on every trainer's page).
+ * Sessions of some activities, earliest first. The one loader of an activity's sessions that
+ * attendance and completion share. They are the same on all the activity's members' pages (each
+ * member's progress): kept per activity while the data is unchanged (core/cache.ts), frozen, in
+ * a cache of their own; the activities not kept are read together in one query.
+ */
+export function sessionsOfActivities(db: Db, activityIds: number[]) {
+  if (activityIds.length === 0) return [];
+  const byActivity = dataCache(db, 'activity-sessions', 1000).getMany(activityIds, (missing) => {
+    const out = new Map(missing.map((id) => [id, [] as SessionOfActivity[]]));
+    for (const s of prepared(db, sessionsOfActivitiesQuery).all({ ids: JSON.stringify(missing) }))
+      out.get(s.activityId)!.push(s);
+    return new Map([...out].map(([id, list]) => [id, deepFreeze(list)]));
+  });
+  if (activityIds.length === 1) return byActivity.get(activityIds[0])!;
+  return [...byActivity.values()].flat().sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+}
+type SessionOfActivity = ReturnType<ReturnType<typeof sessionsOfActivitiesQuery>['all']>[number];
+
+const enrolledCountsQuery = (db: Db) =>
+  db
+    .select({ activityId: enrolments.activityId, n: sql<number>`count(*)` })
+    .from(enrolments)
+    .where(and(sql`${enrolments.activityId} in ${idList}`, inArray(enrolments.status, ROSTER_STATUSES)))
+    .groupBy(enrolments.activityId)
+    .prepare();
+
+/**
+ * How many members each activity has on its roster: the seats taken (activities and enrolments
+ * ask it), a trainer's day and the office's. Kept per activity while the data is unchanged (the
+ * 1,500 members of a lecture are otherwise counted again on every trainer's page); those not
+ * kept are counted together in one query.
  */
 export function enrolledCountsOf(db: Db, activityIds: number[]): Map<number, number> {
-  const kept = dataCache(db, 'activity-enrolled', 1000);
-  return new Map(
-    activityIds.map((activityId) => [
-      activityId,
-      kept.get(String(activityId), () => prepared(db, enrolledCountQuery).get({ activityId })?.n ?? 0),
-    ]),
-  );
+  if (activityIds.length === 0) return new Map();
+  return dataCache(db, 'activity-enrolled', 1000).getMany(activityIds, (missing) => {
+    const out = new Map(missing.map((id) => [id, 0]));
+    for (const r of prepared(db, enrolledCountsQuery).all({ ids: JSON.stringify(missing) })) out.set(r.activityId, r.n);
+    return out;
+  });
 }
-const enrolledCountQuery = (db: Db) =>
-  db
-    .select({ n: sql<number>`count(*)` })
-    .from(enrolments)
-    .where(and(eq(enrolments.activityId, sql.placeholder('activityId')), inArray(enrolments.status, ROSTER_STATUSES)))
-    .prepare();
+
+/** The members on one activity's roster: its seats taken. */
+export const enrolledCount = (db: Db, activityId: number) => enrolledCountsOf(db, [activityId]).get(activityId)!;
+
+/** Sessions (or rows of them) with `enrolled`, their activity's roster size. */
+export function withEnrolled<T extends { activityId: number }>(db: Db, rows: T[]): (T & { enrolled: number })[] {
+  const counts = enrolledCountsOf(
+    db,
+    rows.map((r) => r.activityId),
+  );
+  return rows.map((r) => ({ ...r, enrolled: counts.get(r.activityId)! }));
+}
 
 /** Every mark of an activity's sessions (one query), optionally of some members only; shared with completion. */
 export function marksOfActivity(db: Db, activityId: number, memberIds?: number[]) {
   if (memberIds?.length === 0) return [];
   // one member (their own progress on an activity page): prepared once per connection
-  if (memberIds?.length === 1) return prepared(db, marksOfMemberQuery).all({ activityId, memberId: memberIds[0] });
+  if (memberIds?.length === 1)
+    return prepared(db, marksOfMemberInActivityQuery).all({ activityId, memberId: memberIds[0] });
   const conds: SQL[] = [eq(sessions.activityId, activityId)];
   if (memberIds) conds.push(inArray(attendance.memberId, memberIds));
   return marksQuery(db, and(...conds)!).all();
@@ -117,11 +140,26 @@ function marksQuery(db: Db, where: SQL) {
     .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
     .where(where);
 }
-const marksOfMemberQuery = (db: Db) =>
+const marksOfMemberInActivityQuery = (db: Db) =>
   marksQuery(
     db,
     and(eq(sessions.activityId, sql.placeholder('activityId')), eq(attendance.memberId, sql.placeholder('memberId')))!,
   ).prepare();
+
+/**
+ * Every mark of a member, with its session's activity (a few hundred at most, from
+ * attendance_member_idx): their progress in each activity; shared with completion.
+ */
+export function marksOfMember(db: Db, memberId: number) {
+  return prepared(db, marksOfMemberQuery).all({ memberId });
+}
+const marksOfMemberQuery = (db: Db) =>
+  db
+    .select({ sessionId: attendance.sessionId, status: attendance.status, activityId: sessions.activityId })
+    .from(attendance)
+    .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
+    .where(eq(attendance.memberId, sql.placeholder('memberId')))
+    .prepare();
 
 const p = sql.placeholder;
 
@@ -343,7 +381,7 @@ export class AttendanceRepository {
       .prepare(
         `select m.id, m.full_name, u.path, u.name_ar, u.name_en from enrolments e
          join members m on m.id = e.member_id join units u on u.id = m.unit_id
-         where e.activity_id = ? and e.status in (${ROSTER_STATUSES.map(() => '?').join(', ')})
+         where e.activity_id = ? and e.status in ${ROSTER_IN}
          order by m.full_name`,
       )
       .raw(true)
@@ -434,9 +472,7 @@ export class AttendanceRepository {
   /** ids of the members whose enrolment puts them on the roster (no names: the save needs only who) */
   enrolledIds(activityId: number): Set<number> {
     const rows = this.db.$client
-      .prepare(
-        `select member_id from enrolments where activity_id = ? and status in (${ROSTER_STATUSES.map(() => '?').join(', ')})`,
-      )
+      .prepare(`select member_id from enrolments where activity_id = ? and status in ${ROSTER_IN}`)
       .pluck()
       .all(activityId, ...ROSTER_STATUSES) as number[];
     return new Set(rows);
@@ -612,9 +648,14 @@ export class AttendanceRepository {
       : this.q.sessionsOfTrainer.all({ ...range, trainerUserId });
   }
 
-  /** number of roster enrolments per activity */
-  enrolledCounts(activityIds: number[]): Map<number, number> {
-    return enrolledCountsOf(this.db, activityIds);
+  /** sessions with `enrolled`, their activity's roster size */
+  withEnrolled<T extends { activityId: number }>(rows: T[]) {
+    return withEnrolled(this.db, rows);
+  }
+
+  /** who a session's rate counts: the activity's roster and the session's walk-ins */
+  rosterSize(activityId: number, sessionId: number): number {
+    return enrolledCount(this.db, activityId) + (this.walkInCounts(activityId, [sessionId]).get(sessionId) ?? 0);
   }
 
   /** marks per session and status */

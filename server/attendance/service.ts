@@ -602,12 +602,12 @@ export class AttendanceService {
     authorize(viewer, 'attendance.today');
     const dayStart = startOfDay(now, tz);
     const dayEnd = startOfDay(now, tz, 1);
-    const mine = this.withCounts(this.repo.sessionsBetween(dayStart, startOfDay(now, tz, 7), viewer.userId));
+    const mine = this.repo.withEnrolled(this.repo.sessionsBetween(dayStart, startOfDay(now, tz, 7), viewer.userId));
     // the whole organisation's sessions today are the same for every office user: read once
     // and kept until the next write (a mark changes the counts) or a minute passes
     const all = isOffice(viewer)
       ? dataCache(this.db).get(`attendance.today|${dayStart.getTime()}`, () =>
-          this.withCounts(this.repo.sessionsBetween(dayStart, dayEnd, null)),
+          this.repo.withEnrolled(this.repo.sessionsBetween(dayStart, dayEnd, null)),
         )
       : [];
     const decorate = (list: typeof mine) =>
@@ -617,12 +617,6 @@ export class AttendanceService {
         isToday: s.startsAt < dayEnd,
       }));
     return { mine: decorate(mine), all: decorate(all) };
-  }
-
-  /** sessions with their roster size (one query for the whole list; the marks come counted) */
-  private withCounts(list: ReturnType<AttendanceRepository['sessionsBetween']>) {
-    const enrolled = this.repo.enrolledCounts([...new Set(list.map((s) => s.activityId))]);
-    return list.map((s) => ({ ...s, enrolled: enrolled.get(s.activityId) ?? 0 }));
   }
 
   // ------------------------------------------------------------------ matrix
@@ -711,9 +705,7 @@ export class AttendanceService {
     } | null = null;
     if (staff) {
       const counts = this.repo.markCounts([session.id]).get(session.id) ?? emptyCounts();
-      const rosterSize =
-        (this.repo.enrolledCounts([activity.id]).get(activity.id) ?? 0) +
-        (this.repo.walkInCounts(activity.id, [session.id]).get(session.id) ?? 0);
+      const rosterSize = this.repo.rosterSize(activity.id, session.id);
       summary = {
         counts,
         rosterSize,

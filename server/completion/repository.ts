@@ -2,7 +2,6 @@ import { and, asc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import {
   type AttendanceStatus,
   activities,
-  attendance,
   certificates,
   ENROLLED_STATUSES,
   type EnrolmentStatus,
@@ -11,10 +10,9 @@ import {
   members,
   phases,
   programmes,
-  sessions,
   units,
 } from '../../db/schema.ts';
-import { marksOfActivity, sessionsOfActivities, trainsActivity } from '../attendance/repository.ts';
+import { marksOfActivity, marksOfMember, sessionsOfActivities, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
@@ -89,13 +87,6 @@ const enrolmentsOfMemberQuery = (db: Db) =>
     .where(and(eq(enrolments.memberId, sql.placeholder('memberId')), inArray(enrolments.status, TRACKED)))
     .orderBy(asc(activities.id))
     .prepare();
-const marksOfMemberQuery = (db: Db) =>
-  db
-    .select({ sessionId: attendance.sessionId, status: attendance.status, activityId: sessions.activityId })
-    .from(attendance)
-    .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
-    .where(eq(attendance.memberId, sql.placeholder('memberId')))
-    .prepare();
 const memberQuery = (db: Db) =>
   db
     .select({
@@ -146,13 +137,10 @@ export class CompletionRepository {
   /** One member's marks in some activities (one query). */
   attendanceOfMember(memberId: number, activityIds: number[]) {
     if (activityIds.length === 0) return [];
-    // all the member's marks (a few hundred at most, from attendance_member_idx) with a
-    // statement prepared once, then those of these activities: building the query with an
-    // `in (…)` list for each page cost more than reading them
+    // all the member's marks (one statement prepared once), then those of these activities:
+    // building a query with an `in (…)` list for each page cost more than reading them
     const wanted = new Set(activityIds);
-    return prepared(this.db, marksOfMemberQuery)
-      .all({ memberId })
-      .filter((m) => wanted.has(m.activityId));
+    return marksOfMember(this.db, memberId).filter((m) => wanted.has(m.activityId));
   }
 
   /** Certificates of an activity's enrolments: enrolment id → certificate (one query). */

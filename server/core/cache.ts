@@ -32,18 +32,56 @@ export class DataCache {
     return `${this.dataVersion.get()}:${this.changes.get()}`;
   }
 
+  private fresh(key: string, version: string, now: number): Entry | undefined {
+    const hit = this.entries.get(key);
+    return hit && hit.version === version && now - hit.at < this.ttlMs ? hit : undefined;
+  }
+
+  private keep(key: string, value: unknown, version: string, now: number) {
+    this.entries.delete(key);
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(key, { version, at: now, value });
+  }
+
   get<T>(key: string, compute: () => T, now = Date.now()): T {
     // inside a transaction what is read may be rolled back: neither use nor keep an entry
     if (this.sqlite.inTransaction) return compute();
-    const version = this.version();
-    const hit = this.entries.get(key);
-    if (hit && hit.version === version && now - hit.at < this.ttlMs) return hit.value as T;
+    const hit = this.fresh(key, this.version(), now);
+    if (hit) return hit.value as T;
     const value = compute();
     // computing may not write, but if it did, the entry belongs to the version after it
-    this.entries.delete(key);
-    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { version: this.version(), at: now, value });
+    this.keep(key, value, this.version(), now);
     return value;
+  }
+
+  /**
+   * Several entries at once (one per activity of a page, say): those not kept are computed
+   * together by `compute(missing)`, in one query rather than one each, which must return a
+   * value for every key it is given.
+   */
+  getMany<K extends string | number, T>(
+    keys: readonly K[],
+    compute: (missing: K[]) => Map<K, T>,
+    now = Date.now(),
+  ): Map<K, T> {
+    if (this.sqlite.inTransaction) return compute([...new Set(keys)]);
+    const version = this.version();
+    const out = new Map<K, T>();
+    const missing: K[] = [];
+    for (const k of new Set(keys)) {
+      const hit = this.fresh(String(k), version, now);
+      if (hit) out.set(k, hit.value as T);
+      else missing.push(k);
+    }
+    if (missing.length === 0) return out;
+    const computed = compute(missing);
+    const after = this.version();
+    for (const k of missing) {
+      const value = computed.get(k) as T;
+      out.set(k, value);
+      this.keep(String(k), value, after, now);
+    }
+    return out;
   }
 }
 

@@ -1,4 +1,4 @@
-import { enrolledCountsOf } from '../attendance/repository.ts';
+import { withEnrolled } from '../attendance/repository.ts';
 import type { Db } from '../core/db.ts';
 import { likePrefix } from '../reports/repository.ts';
 
@@ -128,8 +128,7 @@ export class DashboardRepository {
       activityTitle: string;
       marked: number;
     }>(DASH_SQL.trainerSessions, { trainer, from, to });
-    const enrolled = enrolledCountsOf(this.db, [...new Set(rows.map((r) => r.activityId))]);
-    return rows.map((r) => ({ ...r, enrolled: enrolled.get(r.activityId) ?? 0 }));
+    return withEnrolled(this.db, rows);
   }
 
   memberNextSessions(member: number, now: number) {

@@ -13,7 +13,7 @@ import {
   units,
   users,
 } from '../../db/schema.ts';
-import { trainsActivity } from '../attendance/repository.ts';
+import { enrolledCount, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
@@ -254,11 +254,7 @@ export class EnrolmentRepository {
   }
 
   seatsTaken(activityId: number): number {
-    return this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(enrolments)
-      .where(and(eq(enrolments.activityId, activityId), inArray(enrolments.status, SEATED)))
-      .get()!.n;
+    return enrolledCount(this.db, activityId);
   }
 
   nextWaitlistSeq(activityId: number): number {

@@ -249,9 +249,7 @@ export class OfflineService {
       .marks(session.id)
       .filter((m) => m.status === 'present' || m.status === 'late')
       .sort((a, b) => b.markedAt.getTime() - a.markedAt.getTime() || a.fullName.localeCompare(b.fullName, 'ar'));
-    const rosterSize =
-      (this.attendanceRepo.enrolledCounts([activity.id]).get(activity.id) ?? 0) +
-      (this.attendanceRepo.walkInCounts(activity.id, [session.id]).get(session.id) ?? 0);
+    const rosterSize = this.attendanceRepo.rosterSize(activity.id, session.id);
     return {
       session,
       activity,

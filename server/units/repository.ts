@@ -1,6 +1,6 @@
 import { and, asc, eq, isNull, sql } from 'drizzle-orm';
 import { units } from '../../db/schema.ts';
-import { dataCache } from '../core/cache.ts';
+import { dataCache, deepFreeze } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
 
 export type UnitRow = typeof units.$inferSelect;
@@ -12,7 +12,7 @@ export type UnitOption = { id: number; parentId: number | null; nameAr: string; 
  */
 export function activeUnitOptions(db: Db): readonly UnitOption[] {
   return dataCache(db).get('units.options', () =>
-    Object.freeze(
+    deepFreeze(
       db
         .select({
           id: units.id,

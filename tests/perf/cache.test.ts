@@ -35,6 +35,37 @@ describe('DataCache', () => {
   });
 });
 
+describe('DataCache.getMany', () => {
+  it('computes only the keys not kept, all of them in one call, and again after a write', () => {
+    const cache = new DataCache(t.db.$client, 1000);
+    const calls: number[][] = [];
+    const compute = (missing: number[]) => {
+      calls.push(missing);
+      return new Map(missing.map((k) => [k, k * 10]));
+    };
+    expect([...cache.getMany([1, 2, 2, 3], compute, 0)]).toEqual([
+      [1, 10],
+      [2, 20],
+      [3, 30],
+    ]);
+    expect([...cache.getMany([3, 4, 1], compute, 10)]).toEqual([
+      [3, 30],
+      [1, 10],
+      [4, 40],
+    ]);
+    expect(calls).toEqual([[1, 2, 3], [4]]);
+    // what get() kept under the same key is the same entry
+    expect(cache.get('4', () => -1, 20)).toBe(40);
+    t.db.insert(s.settings).values({ key: 'cache.many', value: '1' }).run();
+    cache.getMany([1, 4], compute, 30);
+    expect(calls.at(-1)).toEqual([1, 4]);
+    // inside a transaction: computed, not kept
+    tx(t.db, () => cache.getMany([9], compute, 40));
+    cache.getMany([9], compute, 50);
+    expect(calls.slice(-2)).toEqual([[9], [9]]);
+  });
+});
+
 describe('what a transaction reads', () => {
   it('is neither served from nor kept in the cache, so a rolled-back write is never shown', () => {
     const cache = new DataCache(t.db.$client);
