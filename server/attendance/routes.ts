@@ -248,14 +248,12 @@ export const feature: Feature = {
         const v = req.viewer;
         if (!v) return null;
         const service = new AttendanceService(req.server.db, req.server.audit, req.server.events);
-        const today =
-          isOffice(v) || isTrainer(v)
-            ? service.today(v, req.server.config.TAAHIL_TZ).mine.filter((s) => s.isToday)
-            : [];
+        // today's sessions to mark are on the trainer's own card; staff get the way to the day's page
+        const staff = isOffice(v) || isTrainer(v);
         const open = service.openForMember(v);
         const recent = service.myRecent(v);
-        if (!today.length && !open.length && !recent.length && !(isOffice(v) || isTrainer(v))) return null;
-        return { today, open, recent, staff: isOffice(v) || isTrainer(v) };
+        if (!open.length && !recent.length && !staff) return null;
+        return { open, recent, staff };
       },
     });
   },

@@ -87,7 +87,7 @@ export const feature: Feature = {
       load: (req) => {
         const app = req.server;
         const activities = new ActivityService(app.db, app.audit, app.events, app.config);
-        const rows = new CalendarService(app.db, app.audit, activities, app.config.TAAHIL_TZ).upcoming(req.viewer);
+        const rows = new CalendarService(app.db, app.audit, activities, app.config.TAAHIL_TZ).teachingAhead(req.viewer);
         return rows.length ? { rows } : null;
       },
     });

@@ -141,17 +141,16 @@ export class CalendarService {
     };
   }
 
-  /** The viewer's own next sessions (what they attend or teach) in the coming days. */
-  upcoming(viewer: Viewer | null, days = 7, limit = 8) {
-    if (!viewer || (!viewer.memberId && !isTrainer(viewer))) return [];
-    const now = new Date();
+  /**
+   * The dashboard's week ahead for a trainer: the sessions they teach from tomorrow on. Today's
+   * are on the trainer's own card (with their marks), the sessions a member attends on the
+   * "next sessions" panel (with the apology to send): each session is listed once.
+   */
+  teachingAhead(viewer: Viewer | null, now = new Date(), days = 7, limit = 8) {
+    if (!viewer || !isTrainer(viewer)) return [];
     return this.repo
-      .sessions(
-        { memberId: viewer.memberId, trainerUserId: isTrainer(viewer) ? viewer.userId : null },
-        new Date(now.getTime() - 3 * 3600_000),
-        new Date(now.getTime() + days * DAY),
-      )
-      .filter((r) => r.status === 'scheduled' && r.endsAt > now && r.activityStatus !== 'cancelled')
+      .sessions({ trainerUserId: viewer.userId }, startOfDay(now, this.tz, 1), startOfDay(now, this.tz, days + 1))
+      .filter((r) => r.status === 'scheduled' && r.activityStatus !== 'cancelled')
       .slice(0, limit);
   }
 

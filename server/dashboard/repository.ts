@@ -53,23 +53,6 @@ export const DASH_SQL = {
     from sessions s cross join activities a on a.id = s.activity_id
     where s.trainer_user_id = @trainer and s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
     order by s.starts_at`,
-  memberNextSessions: `
-    select s.id as id, s.starts_at as startsAt, s.place as place, s.topic as topic, a.id as activityId, a.title as activityTitle
-    from enrolments e
-    cross join sessions s on s.activity_id = e.activity_id
-    cross join activities a on a.id = e.activity_id
-    where e.member_id = @member and e.status = 'approved' and s.starts_at >= @now and s.status <> 'cancelled'
-      and a.status in ('open', 'running')
-    order by s.starts_at
-    limit 5`,
-  memberEnrolments: `
-    select e.id as enrolmentId, e.activity_id as activityId, e.member_id as memberId,
-      e.assessment_score as assessmentScore, m.full_name as fullName, m.unit_id as unitId, a.title as activityTitle,
-      e.attended_count as present, e.late_count as late, e.excused_count as excused, e.absent_count as absent
-    from enrolments e
-    cross join activities a on a.id = e.activity_id
-    cross join members m on m.id = e.member_id
-    where e.member_id = @member and e.status = 'approved' and a.status = 'running'`,
   memberCertificates: `
     select c.id as id, c.code as code, c.issued_at as issuedAt, a.title as activityTitle
     from enrolments e
@@ -129,33 +112,6 @@ export class DashboardRepository {
       marked: number;
     }>(DASH_SQL.trainerSessions, { trainer, from, to });
     return withEnrolled(this.db, rows);
-  }
-
-  memberNextSessions(member: number, now: number) {
-    return this.all<{
-      id: number;
-      startsAt: number;
-      place: string | null;
-      topic: string | null;
-      activityId: number;
-      activityTitle: string;
-    }>(DASH_SQL.memberNextSessions, { member, now });
-  }
-
-  memberEnrolments(member: number) {
-    return this.all<{
-      enrolmentId: number;
-      activityId: number;
-      memberId: number;
-      assessmentScore: number | null;
-      fullName: string;
-      unitId: number;
-      activityTitle: string;
-      present: number;
-      late: number;
-      excused: number;
-      absent: number;
-    }>(DASH_SQL.memberEnrolments, { member });
   }
 
   memberCertificates(member: number) {

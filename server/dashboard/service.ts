@@ -2,7 +2,7 @@ import { dataCache } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
 import { isCoordinator, isMember, isOffice, isTrainer, type Viewer } from '../core/policy.ts';
 import { monthRange, startOfDay } from '../core/time.ts';
-import { membersBelowRule, progressOf } from '../reports/progress.ts';
+import { membersBelowRule } from '../reports/progress.ts';
 import { ReportsRepository } from '../reports/repository.ts';
 import { monthKey, rateOf } from '../reports/service.ts';
 import { DashboardRepository } from './repository.ts';
@@ -20,8 +20,10 @@ function scopePaths(v: Viewer): string[] {
  * What each person sees first after signing in. A viewer with several roles sees each
  * part: the office (or a coordinator, for its subtree) the week's sessions, nominations
  * waiting, this month's attendance, members at risk and certificates to issue; a trainer
- * today's sessions and rosters still unmarked; a member the next sessions, progress and
- * certificates. Every figure is read within the viewer's scope.
+ * today's sessions and rosters still unmarked; a member their certificates. A member's next
+ * sessions (each with the apology to send), check-ins and progress are the panels of the
+ * follow-up, attendance and completion features on the same page: each shown once.
+ * Every figure is read within the viewer's scope.
  */
 export class DashboardService {
   private repo: DashboardRepository;
@@ -39,7 +41,7 @@ export class DashboardService {
     return {
       overview: isOffice(v) || isCoordinator(v) ? this.overview(v, now) : null,
       trainer: isTrainer(v) ? this.trainer(v, now) : null,
-      member: isMember(v) ? this.member(v.memberId!, now) : null,
+      member: isMember(v) ? this.member(v.memberId!) : null,
     };
   }
 
@@ -86,24 +88,17 @@ export class DashboardService {
   }
 
   trainer(v: Viewer, now: Date) {
-    const today = this.repo.trainerSessions(
-      v.userId,
-      startOfDay(now, this.tz).getTime(),
-      startOfDay(now, this.tz, 1).getTime(),
-    );
-    // sessions of the last 14 days that have started, whose roster has fewer marks than enrolled members
+    const dayStart = startOfDay(now, this.tz).getTime();
+    const today = this.repo.trainerSessions(v.userId, dayStart, startOfDay(now, this.tz, 1).getTime());
+    // sessions of the 14 days before today whose roster has fewer marks than enrolled members
+    // (today's are listed above with their marks)
     const unmarked = this.repo
-      .trainerSessions(v.userId, now.getTime() - 14 * DAY, now.getTime())
+      .trainerSessions(v.userId, dayStart - 14 * DAY, dayStart)
       .filter((s) => s.marked < Math.max(1, s.enrolled));
     return { today, unmarked };
   }
 
-  member(memberId: number, now: Date) {
-    const progress = progressOf(this.reports, this.repo.memberEnrolments(memberId), now);
-    return {
-      next: this.repo.memberNextSessions(memberId, now.getTime()),
-      progress,
-      certificates: this.repo.memberCertificates(memberId),
-    };
+  member(memberId: number) {
+    return { certificates: this.repo.memberCertificates(memberId) };
   }
 }

@@ -32,6 +32,7 @@ const upcomingForMemberQuery = (db: Db) =>
       sessionId: sessions.id,
       startsAt: sessions.startsAt,
       topic: sessions.topic,
+      place: sessions.place,
       activityId: activities.id,
       activityTitle: activities.title,
       apologyId: apologies.id,

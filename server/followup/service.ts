@@ -6,7 +6,7 @@ import { AttendanceService } from '../attendance/service.ts';
 import { randomString } from '../auth/tokens.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
-import { authorize, can, isCoordinator, isOffice, type Viewer } from '../core/policy.ts';
+import { authorize, can, isCoordinator, isMember, isOffice, type Viewer } from '../core/policy.ts';
 import { isoDateInZone } from '../core/time.ts';
 import { type NotificationService, notificationsOf } from '../notifications/service.ts';
 import { type ApologyRow, type ApologyStatus, FollowupRepository } from './repository.ts';
@@ -301,13 +301,17 @@ export class ApologyService {
     return { member, rows, alerts: seesAlerts ? alerts : [] };
   }
 
-  /** the dashboard: a member's next sessions (to excuse themselves), the apologies waiting for a trainer or the office */
+  /**
+   * The dashboard: a member's next sessions, each with the apology to send (or the one sent) —
+   * the one list of them on the dashboard — and the apologies waiting for a trainer or the office.
+   */
   dashboardPanel(viewer: Viewer | null, now = new Date()) {
     if (!viewer) return null;
-    const upcoming = viewer.memberId ? this.repo.upcomingForMember(viewer.memberId, now, 5) : [];
+    const member = isMember(viewer);
+    const upcoming = member ? this.repo.upcomingForMember(viewer.memberId!, now, 5) : [];
     const pending = this.repo.pendingFor(isOffice(viewer) ? null : viewer.userId);
-    if (upcoming.length === 0 && pending === 0) return null;
-    return { upcoming, pending };
+    if (!member && pending === 0) return null;
+    return { member, upcoming, pending };
   }
 }
 

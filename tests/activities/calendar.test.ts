@@ -2,7 +2,7 @@ import { eq } from 'drizzle-orm';
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
-import { parseLocalDateTime } from '../../server/core/time.ts';
+import { parseLocalDateTime, startOfDay } from '../../server/core/time.ts';
 import { makeOrg } from '../factories.ts';
 import { Client, createTestApp, type TestApp, textOf } from '../helpers.ts';
 import { makeActivity, makeEnrolment, makeSession } from './factories.ts';
@@ -135,19 +135,31 @@ describe('calendar pages', () => {
 });
 
 describe('the dashboard panel', () => {
-  it('lists the viewer’s own next sessions, and nothing for someone with none', async () => {
+  it('shows a trainer the sessions they teach in the week from tomorrow, and nothing to a member', async () => {
     const a = makeActivity(t.db, { organisingUnitId: org.units.centre.id, title: 'دورة الأسبوع' });
-    makeSession(t.db, { activityId: a.id, startsAt: new Date(Date.now() + 86_400_000), topic: 'غداً' });
-    makeSession(t.db, { activityId: a.id, startsAt: new Date(Date.now() + 30 * 86_400_000), topic: 'بعد شهر' });
+    const trainerUserId = org.users.trainer.id;
+    const day = 86_400_000;
+    // today's are on the trainer's own card (with their marks): not repeated here
+    const today = startOfDay(new Date(), t.app.config.TAAHIL_TZ);
+    makeSession(t.db, {
+      activityId: a.id,
+      startsAt: new Date(today.getTime() + 60_000),
+      topic: 'اليوم',
+      trainerUserId,
+    });
+    makeSession(t.db, { activityId: a.id, startsAt: new Date(Date.now() + day), topic: 'غداً', trainerUserId });
+    makeSession(t.db, { activityId: a.id, startsAt: new Date(Date.now() + 30 * day), topic: 'بعد شهر', trainerUserId });
     makeEnrolment(t.db, a.id, org.member.id);
-    const viewer = (await t.app.sessions.validate((as.member.cookies.get('taahil_session') ?? '') as string)) ?? null;
-    const panels = await t.app.panels.load('dashboard', { viewer, server: t.app } as never, null);
-    const mine = panels.find((p) => p.view === 'calendar/dashboard-panel');
-    expect(mine).toBeDefined();
-    const topics = (mine!.data.rows as { topic: string }[]).map((r) => r.topic);
-    expect(topics).toContain('غداً');
-    expect(topics).not.toContain('بعد شهر');
-    const none = await t.app.panels.load('dashboard', { viewer: null, server: t.app } as never, null);
-    expect(none.find((p) => p.view === 'calendar/dashboard-panel')).toBeUndefined();
+    const panelOf = (html: string) => {
+      const at = html.indexOf('id="cal-next-h"');
+      return at < 0 ? null : textOf(html.slice(at, html.indexOf('</section>', at)));
+    };
+    const trainer = panelOf((await as.trainer.get('/')).body);
+    expect(trainer).toContain('جلسات تدرّبها في الأيام السبعة القادمة');
+    expect(trainer).toContain('دورة الأسبوع — غداً');
+    expect(trainer).not.toContain('اليوم');
+    expect(trainer).not.toContain('بعد شهر');
+    // the member's next sessions are the follow-up panel's, with the apology to send
+    expect(panelOf((await as.member.get('/')).body)).toBeNull();
   });
 });

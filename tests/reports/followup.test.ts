@@ -121,14 +121,24 @@ describe('dashboards per role', () => {
     expect(text).toContain('سُجّل 0 من 1');
   });
 
-  it('shows a member the next sessions, progress and certificates', async () => {
+  it('shows a member the next sessions, progress and certificates, each once', async () => {
     const html = (await clients.member.get('/')).body;
     const text = textOf(html);
-    expect(text).toContain('تأهيلك');
-    expect(html).toContain(`/sessions/${data.next.id}`);
-    expect(text).toMatch(/دورة الكرامة · الحضور 100% من 75% مطلوبة، انعقدت 1 من 2 جلسات · على المسار/);
+    // the next sessions, with the apology to send before each
+    expect(text).toContain('جلساتك القادمة');
+    expect(html.split(`href="/sessions/${data.next.id}"`).length - 1).toBe(1);
+    expect(html).toContain(`/apologies/new?session=${data.next.id}`);
+    // the progress table, and no second summary of it
+    expect(text).toMatch(/دورة الكرامة \(دورة تدريبية\) 1 \/ 2 1 100% \(الحد الأدنى 75%\) 100% 1 على المسار/);
+    expect(text.split('على المسار').length - 1).toBe(1);
     expect(html).toContain(`/certificates/${data.memberCert.id}`);
     expect(text).not.toContain('أعضاء معرّضون للخطر');
+  });
+
+  it("lists a trainer's sessions of today once, on the trainer's card", async () => {
+    const html = (await clients.trainer.get('/')).body;
+    expect(html.split(`href="/sessions/${data.today.id}/attendance"`).length - 1).toBe(1);
+    expect(html).toContain('href="/today"');
   });
 
   it('renders other features\u2019 dashboard panels', async () => {
