@@ -29,14 +29,26 @@ export function dateFormatter(locale: Locale, tz: string) {
   return f;
 }
 
+/** how many formatted dates each format keeps (the same dates come back on every page: an activity's start, a session's time) */
+const FORMATTED_MAX = 2000;
+
 function makeDateFormatter(locale: Locale, tz: string) {
   const f = (opts: Intl.DateTimeFormatOptions) => {
     let format: Intl.DateTimeFormat | undefined; // looked up on first use, not on every date
+    // Intl formats an Arabic date in several microseconds; the text for an instant never changes
+    const done = new Map<number, string>();
     return (d: DateInput) => {
       const date = toDate(d);
       if (!date) return '';
-      format ??= fmt(locale, tz, opts);
-      return format.format(date);
+      const at = date.getTime();
+      let text = done.get(at);
+      if (text === undefined) {
+        format ??= fmt(locale, tz, opts);
+        text = format.format(date);
+        if (done.size >= FORMATTED_MAX) done.clear();
+        done.set(at, text);
+      }
+      return text;
     };
   };
   return {

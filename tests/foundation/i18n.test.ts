@@ -60,6 +60,24 @@ describe('dates as the minutes write them', () => {
     expect(f.time(d)).toBe('11:30');
     expect(f.minutesDate(new Date(Date.UTC(2020, 11, 7, 8)))).toBe('7 – 12 – 2020');
   });
+  it('formats every instant as Intl does, however many were formatted before (each text is kept)', () => {
+    const f = dateFormatter('ar', 'Asia/Damascus');
+    const intl = new Intl.DateTimeFormat('ar-SY-u-nu-latn', {
+      timeZone: 'Asia/Damascus',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    // more instants than are kept, twice, and the first again: each must be its own time
+    for (const round of [0, 1]) {
+      for (let i = 0; i < 2500; i += 1 + round) {
+        const at = new Date(d.getTime() + i * 60_000);
+        expect(f.time(at)).toBe(intl.format(at));
+      }
+    }
+    expect(f.time(d)).toBe('11:30');
+    expect(f.time(d.getTime() + 60_000)).toBe('11:31');
+  });
   it('uses English month names in English', () => {
     expect(dateFormatter('en', 'Asia/Damascus').date(d)).toBe('24 November 2020');
   });

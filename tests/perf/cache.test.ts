@@ -3,11 +3,15 @@
  * (server/core/cache.ts): a write anywhere, or a minute passing, computes them again, so a
  * page never shows figures older than the data.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
 import { cachedById, DataCache } from '../../server/core/cache.ts';
-import { tx } from '../../server/core/db.ts';
+import { openDatabase, tx } from '../../server/core/db.ts';
 import { makeMember, makeOrg } from '../factories.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
 import { activity, enrol, mark, session } from '../reports/factories.ts';
@@ -32,6 +36,31 @@ describe('DataCache', () => {
     expect(cache.get('a', compute, 20)).toBe(3);
     expect(cache.get('a', compute, 30)).toBe(3);
     expect(cache.get('a', compute, 1030)).toBe(4);
+  });
+});
+
+describe('DataCache and another process', () => {
+  it('computes again after a commit on another connection, from the next turn of the event loop', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taahil-cache-'));
+    const file = path.join(dir, 'data.sqlite');
+    const mine = openDatabase(file);
+    const other = new Database(file);
+    try {
+      const cache = new DataCache(mine.$client, 60_000);
+      let runs = 0;
+      const compute = () => ++runs;
+      expect(cache.get('a', compute)).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(cache.get('a', compute)).toBe(1);
+      other.prepare("insert into settings (key, value) values ('cache.other', '1')").run();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(cache.get('a', compute)).toBe(2);
+      expect(cache.get('a', compute)).toBe(2);
+    } finally {
+      other.close();
+      mine.$client.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
