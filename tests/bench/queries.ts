@@ -191,7 +191,7 @@ for (const t of targets) {
   console.log(
     `\n## ${t.name} (${t.role}) ${t.post ? 'POST' : 'GET'} ${t.path}: status ${[...new Set(statuses)].join('/')}, ${(totalMs / REPEAT).toFixed(1)} ms per request (${(cpuMs / REPEAT).toFixed(1)} ms CPU), ${perReq.toFixed(0)} statements (${sqlMs.toFixed(1)} ms in SQLite)`,
   );
-  for (const [source, s] of rows.slice(0, 6)) {
+  for (const [source, s] of rows.slice(0, Number(process.env.TOP ?? 6))) {
     const plan = planOf(source);
     const scans = plan.filter((d) => {
       const m = /^SCAN (\w+)/.exec(d);

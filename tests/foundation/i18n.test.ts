@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { I18N_DIR, loadDictionaries } from '../../server/core/i18n.ts';
+import { I18N_DIR, loadDictionaries, translate } from '../../server/core/i18n.ts';
 import { dateFormatter, monthRange, parseLocalDateTime, zonedParts } from '../../server/core/time.ts';
 
 const root = path.resolve(I18N_DIR, '../..');
@@ -49,6 +49,20 @@ describe('translations', () => {
     const missing = [...used].filter((k) => !(k in dicts.ar) || !(k in dicts.en));
     expect(missing).toEqual([]);
     expect(used.size).toBeGreaterThan(50);
+  });
+});
+
+describe('translate', () => {
+  it('fills each placeholder, keeps one without a value, and shows a missing key as itself', () => {
+    expect(translate('ar', 'dashboard.markedOf', { marked: 3, enrolled: 10 })).toBe('سُجّل 3 من 10');
+    expect(translate('en', 'dashboard.markedOf', { marked: 0, enrolled: 1 })).toBe('0 of 1 marked');
+    expect(translate('en', 'dashboard.markedOf', { marked: 2 })).toBe('2 of {enrolled} marked');
+    expect(translate('en', 'dashboard.markedOf')).toBe('{marked} of {enrolled} marked');
+    expect(translate('en', 'no.such.key', { n: 1 })).toBe('no.such.key');
+    // a value that looks like a placeholder is put in as it is
+    expect(translate('en', 'followup.pendingToDecide', { count: '{count}' })).toBe(
+      '{count} apologies wait for your decision',
+    );
   });
 });
 
