@@ -96,6 +96,12 @@ describe('errors', () => {
     expect(res.body).not.toContain('exploded');
     const reqId = /رقم الطلب: ([a-z0-9]+)/.exec(textOf(res.body))![1];
     expect(lines.join('')).toContain(reqId);
+    // each request its own id
+    const again = await app.inject({ url: '/boom', headers: { accept: 'text/html' } });
+    const otherId = /رقم الطلب: ([a-z0-9]+)/.exec(textOf(again.body))![1];
+    expect(otherId).toHaveLength(reqId.length);
+    expect(otherId).not.toBe(reqId);
+    expect(lines.join('')).toContain(otherId);
     await app.close();
   });
 
