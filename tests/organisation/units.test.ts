@@ -51,6 +51,10 @@ describe('unit tree', () => {
     expect(textOf(page.body)).toContain('مجلس مدينة الرقة');
     const audit = t.db.select().from(s.auditLog).where(eq(s.auditLog.action, 'unit.create')).all();
     expect(audit).toHaveLength(1);
+    // who, what and when, as the audit page shows them
+    expect(audit[0]).toMatchObject({ entity: 'unit', entityId: id, userId: org.users.office.id });
+    expect(Math.abs(audit[0].at.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(JSON.parse(audit[0].details ?? 'null')).toBeTruthy();
   });
 
   it('refuses bad input beside the field and keeps what was typed', async () => {
