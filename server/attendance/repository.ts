@@ -13,7 +13,7 @@ import {
   users,
 } from '../../db/schema.ts';
 import { escapeLike, normalizeArabic } from '../core/arabic.ts';
-import { dataCache, deepFreeze } from '../core/cache.ts';
+import { dataCache, dataVersionNow, deepFreeze } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
 import { ROSTER_STATUSES } from './rules.ts';
 
@@ -470,21 +470,34 @@ export class AttendanceRepository {
   }
 
   /** ids of the members whose enrolment puts them on the roster (no names: the save needs only who) */
-  enrolledIds(activityId: number): Set<number> {
-    const rows = this.db.$client
-      .prepare(`select member_id from enrolments where activity_id = ? and status in ${ROSTER_IN}`)
-      .pluck()
-      .all(activityId, ...ROSTER_STATUSES) as number[];
-    return new Set(rows);
+  /**
+   * The ids on an activity's roster and the marks of a session (without names), which a save
+   * compares the form with: kept until the next write, so a form sent again as it is (a second
+   * tap on Save, an offline copy) reads nothing; read afresh inside a transaction.
+   */
+  enrolledIds(activityId: number): ReadonlySet<number> {
+    return dataCache(this.db, 'roster-plan', 200).get(`enrolled|${activityId}`, () => {
+      const rows = this.db.$client
+        .prepare(`select member_id from enrolments where activity_id = ? and status in ${ROSTER_IN}`)
+        .pluck()
+        .all(activityId, ...ROSTER_STATUSES) as number[];
+      return new Set(rows);
+    });
   }
 
-  /** the marks of one session, without the members' names (the save compares against them) */
-  plainMarks(sessionId: number): { memberId: number; status: AttendanceStatus; note: string | null }[] {
-    const rows = this.db.$client
-      .prepare('select member_id, status, note from attendance where session_id = ?')
-      .raw(true)
-      .all(sessionId) as [number, AttendanceStatus, string | null][];
-    return rows.map(([memberId, status, note]) => ({ memberId, status, note }));
+  plainMarks(sessionId: number): ReadonlyMap<number, { status: AttendanceStatus; note: string | null }> {
+    return dataCache(this.db, 'roster-plan', 200).get(`marks|${sessionId}`, () => {
+      const rows = this.db.$client
+        .prepare('select member_id, status, note from attendance where session_id = ?')
+        .raw(true)
+        .all(sessionId) as [number, AttendanceStatus, string | null][];
+      return new Map(rows.map(([memberId, status, note]) => [memberId, Object.freeze({ status, note })]));
+    });
+  }
+
+  /** the data's version now (core/cache.ts dataVersionNow) */
+  version(): string {
+    return dataVersionNow(this.db.$client);
   }
 
   /** the marks of one session with who marked them (an id: see userNames), without the members */

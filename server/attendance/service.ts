@@ -316,10 +316,14 @@ export class AttendanceService {
     }
 
     // what would change, read without the write lock: a form re-sent as it is (the usual
-    // "save" of a roster already saved) writes nothing and takes no transaction
-    if (this.planSave(activity, session.id, form).length === 0) return { changed: 0 };
+    // "save" of a roster already saved) writes nothing and takes no transaction. Under the lock
+    // the plan is made again only if something was written since (by another process: nothing
+    // of this one runs in between)
+    const version = this.repo.version();
+    const plan = this.planSave(activity, session.id, form);
+    if (plan.length === 0) return { changed: 0 };
     return tx(this.db, () => {
-      const planned = this.planSave(activity, session.id, form);
+      const planned = this.repo.version() === version ? plan : this.planSave(activity, session.id, form);
       if (planned.length === 0) return { changed: 0 };
       const changes: { memberId: number; from: AttendanceStatus | null; to: AttendanceStatus }[] = [];
       const eventRows = [];
@@ -373,8 +377,7 @@ export class AttendanceService {
    */
   private planSave(activity: ActivityRow, sessionId: number, form: RosterForm) {
     const enrolledIds = this.repo.enrolledIds(activity.id);
-    const existing = new Map<number, { status: AttendanceStatus; note: string | null }>();
-    for (const m of this.repo.plainMarks(sessionId)) existing.set(m.memberId, m);
+    const existing = this.repo.plainMarks(sessionId);
     const entries = new Map<number, RosterEntry>();
     for (const e of form.entries) entries.set(e.memberId, e);
     if (form.allPresent) {

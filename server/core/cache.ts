@@ -25,14 +25,28 @@ class DataVersion {
   }
 
   get(): string {
-    if (this.seen === undefined) {
-      this.seen = this.dataVersion.get();
+    return this.seen === undefined ? this.fresh() : `${this.seen}:${this.changes.get()}`;
+  }
+
+  /** the version read now; what the caches compare with from here on in this turn */
+  fresh(): string {
+    if (this.seen === undefined)
       setImmediate(() => {
         this.seen = undefined;
       });
-    }
+    this.seen = this.dataVersion.get();
     return `${this.seen}:${this.changes.get()}`;
   }
+}
+
+/**
+ * The data's version read now (not once per turn): taken before a plan made without the write
+ * lock and again inside the transaction, equal values mean nothing was written in between, by
+ * this process or another, so the plan still holds. The caches compare with it from then on,
+ * so what the plan reads from them is of this version too.
+ */
+export function dataVersionNow(sqlite: Database.Database): string {
+  return dataVersionOf(sqlite).fresh();
 }
 
 const versions = new WeakMap<Database.Database, DataVersion>();

@@ -315,6 +315,8 @@ try {
     /** POST: the page whose form is submitted */
     formPage?: string;
     burst?: boolean;
+    /** POST: each request changes one member's mark from what the page showed (the roster save that writes) */
+    changeOne?: boolean;
   }
   const F = fixture;
   const allTargets: Target[] = [
@@ -346,6 +348,19 @@ try {
       path: `/sessions/${F.rosterSessionId}/attendance`,
       formPage: `/sessions/${F.rosterSessionId}/attendance`,
       p99Goal: 30,
+    },
+    {
+      // what a trainer's correction sends: the whole form, one mark changed (and the one changed
+      // by the request before put back), so every save writes, with its history, counters, audit
+      // line and follow-up (an absence may raise an alert); the row above re-sends the page as
+      // it is (a second tap on Save, an offline copy sent again), which writes nothing
+      name: 'roster (300) save, marks changed',
+      role: 'trainer',
+      method: 'POST',
+      path: `/sessions/${F.rosterSessionId}/attendance`,
+      formPage: `/sessions/${F.rosterSessionId}/attendance`,
+      p99Goal: 30,
+      changeOne: true,
     },
     {
       name: 'member search',
@@ -530,7 +545,49 @@ try {
             console.log(`${t.name}: ${row.note}`);
             continue;
           }
-          Object.assign(row, await measure({ requests: [{ method: 'POST', path: t.path, headers, body }] }, ok));
+          if (!t.changeOne) {
+            Object.assign(row, await measure({ requests: [{ method: 'POST', path: t.path, headers, body }] }, ok));
+          } else {
+            const marks = [...form.keys()].filter((k) => /^s_\d+$/.test(k));
+            const STATUSES = ['present', 'late', 'excused', 'absent'];
+            let sent = 0;
+            const changed = () => {
+              const i = sent++;
+              const key = marks[i % marks.length];
+              const was = Math.max(0, STATUSES.indexOf(form.get(key) ?? ''));
+              const f = new URLSearchParams(form);
+              f.set(key, STATUSES[(was + 1 + Math.floor(i / marks.length)) % STATUSES.length]);
+              return f.toString();
+            };
+            const history = () => {
+              const check = new Database(DB, { readonly: true });
+              const n = (
+                check
+                  .prepare('select count(*) as n from attendance_events where session_id = ?')
+                  .get(F.rosterSessionId) as { n: number }
+              ).n;
+              check.close();
+              return n;
+            };
+            const before = history();
+            Object.assign(
+              row,
+              await measure(
+                {
+                  requests: [
+                    {
+                      method: 'POST',
+                      path: t.path,
+                      headers,
+                      setupRequest: (req: Record<string, unknown>) => ({ ...req, body: changed() }),
+                    },
+                  ],
+                },
+                ok,
+              ),
+            );
+            row.note = `${history() - before} marks changed by ${row.requests} saves of ${marks.length} members`;
+          }
         } else {
           // 1,500 members, each checking in once, spread over 10 seconds
           for (const [k, v] of form) if (!v && /code/i.test(k)) form.set(k, F.checkinCode);
@@ -583,7 +640,7 @@ try {
       row.note = String(err);
     }
     console.log(
-      `${t.name}: ${row.state === 'ok' ? `${row.rps} req/s, p99 ${row.p99} ms${row.bad ? `, ${row.bad} bad` : ''}` : row.note}`,
+      `${t.name}: ${row.state === 'ok' ? `${row.rps} req/s, p99 ${row.p99} ms${row.bad ? `, ${row.bad} bad` : ''}${row.note ? ` (${row.note})` : ''}` : row.note}`,
     );
   }
 

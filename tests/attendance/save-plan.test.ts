@@ -1,0 +1,88 @@
+/**
+ * A roster save plans its changes without the write lock, from the session's marks kept until
+ * the next write (server/attendance/repository.ts plainMarks), and inside the transaction uses
+ * that plan again only when nothing was written since. A commit by another process must never
+ * leave a plan made on marks older than it.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { and, eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as s from '../../db/schema.ts';
+import { AttendanceService } from '../../server/attendance/service.ts';
+import type { Viewer } from '../../server/core/policy.ts';
+import { makeOrg } from '../factories.ts';
+import { Client, createTestApp, type TestApp } from '../helpers.ts';
+import { activity, enrol, mark, session } from '../reports/factories.ts';
+
+let dir: string;
+let t: TestApp;
+let other: Database.Database;
+let org: Awaited<ReturnType<typeof makeOrg>>;
+let trainer: Viewer;
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taahil-save-plan-'));
+  const file = path.join(dir, 'taahil.sqlite');
+  t = await createTestApp({}, file);
+  other = new Database(file);
+  org = await makeOrg(t.db);
+  const c = new Client(t.app);
+  await c.login('trainer');
+  trainer = t.app.sessions.validate(c.cookies.get('taahil_session')!)!;
+});
+afterAll(async () => {
+  other.close();
+  await t.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function roster() {
+  const a = activity(t.db, { organisingUnitId: org.units.centre.id, status: 'running', title: 'حلقة الخطة' });
+  const sess = session(t.db, a.id, new Date(Date.now() - 30 * 60_000), { trainerUserId: org.users.trainer.id });
+  enrol(t.db, a.id, org.member.id, 'approved');
+  mark(t.db, sess.id, org.member.id, 'present');
+  return { a, sess };
+}
+const form = (activityId: number, status: s.AttendanceStatus) => ({
+  activityId,
+  entries: [{ memberId: org.member.id, status }],
+  reason: null,
+  allPresent: false,
+});
+const eventsOf = (sessionId: number) =>
+  t.db
+    .select()
+    .from(s.attendanceEvents)
+    .where(and(eq(s.attendanceEvents.sessionId, sessionId), eq(s.attendanceEvents.memberId, org.member.id)))
+    .all();
+
+describe('a roster save and another process', () => {
+  it('plans on the marks another process committed within the same turn, not on kept ones', () => {
+    const { a, sess } = roster();
+    const service = new AttendanceService(t.db, t.app.audit, t.app.events);
+    // the marks are kept: a form sent again as it is writes nothing
+    expect(service.save(trainer, sess.id, form(a.id, 'present'))).toEqual({ changed: 0 });
+    // another process marks the member absent, and the trainer's form says absent too
+    other
+      .prepare('update attendance set status = ? where session_id = ? and member_id = ?')
+      .run('absent', sess.id, org.member.id);
+    expect(service.save(trainer, sess.id, form(a.id, 'absent'))).toEqual({ changed: 0 });
+    expect(eventsOf(sess.id)).toHaveLength(0);
+  });
+
+  it('writes what changed, from the stored mark, and the next identical form writes nothing', () => {
+    const { a, sess } = roster();
+    const service = new AttendanceService(t.db, t.app.audit, t.app.events);
+    expect(service.save(trainer, sess.id, form(a.id, 'late'))).toEqual({ changed: 1 });
+    expect(service.save(trainer, sess.id, form(a.id, 'late'))).toEqual({ changed: 0 });
+    expect(eventsOf(sess.id).map((e) => [e.fromStatus, e.toStatus])).toEqual([['present', 'late']]);
+    const stored = t.db
+      .select({ status: s.attendance.status })
+      .from(s.attendance)
+      .where(and(eq(s.attendance.sessionId, sess.id), eq(s.attendance.memberId, org.member.id)))
+      .get();
+    expect(stored?.status).toBe('late');
+  });
+});
