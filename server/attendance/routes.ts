@@ -248,12 +248,12 @@ export const feature: Feature = {
         const v = req.viewer;
         if (!v) return null;
         const service = new AttendanceService(req.server.db, req.server.audit, req.server.events);
-        // today's sessions to mark are on the trainer's own card; staff get the way to the day's page
-        const staff = isOffice(v) || isTrainer(v);
+        // a member's own: the sessions open for check-in now and their last marks (today's
+        // sessions to mark are on the trainer's card, the day's page in the menu)
         const open = service.openForMember(v);
         const recent = service.myRecent(v);
-        if (!open.length && !recent.length && !staff) return null;
-        return { open, recent, staff };
+        if (!open.length && !recent.length) return null;
+        return { open, recent };
       },
     });
   },

@@ -141,8 +141,13 @@ describe('attendance views', () => {
     )!.data as { held: number; planned: number; rate: number };
     expect(activityPanel).toMatchObject({ held: 2, planned: 3, rate: 63 });
 
-    const dash = await t.app.panels.load('dashboard', req('trainer'), null);
-    expect(dash.some((p) => p.view === 'attendance/dashboard-panel')).toBe(true);
+    // the dashboard: a member's own last marks; nothing for a trainer with none (today's
+    // sessions are on the trainer's card)
+    const dash = await t.app.panels.load('dashboard', req('member'), null);
+    const mine = dash.find((p) => p.view === 'attendance/dashboard-panel')?.data as { recent: unknown[] } | undefined;
+    expect(mine?.recent.length).toBeGreaterThanOrEqual(2);
+    const trainers = await t.app.panels.load('dashboard', req('trainer'), null);
+    expect(trainers.some((p) => p.view === 'attendance/dashboard-panel')).toBe(false);
   });
 
   it('renders the panels inside a page', async () => {
