@@ -376,8 +376,11 @@ export class AttendanceService {
    * look-up); refuses the whole form (FormError) when one entry may not be saved.
    */
   private planSave(activity: ActivityRow, sessionId: number, form: RosterForm) {
-    const enrolledIds = this.repo.enrolledIds(activity.id);
     const existing = this.repo.plainMarks(sessionId);
+    // the roster's ids are needed only to mark everyone present or for a member without a mark
+    // yet (a roster already marked, the usual correction, does without them)
+    let roster: ReadonlySet<number> | undefined;
+    const enrolledIds = () => (roster ??= this.repo.enrolledIds(activity.id));
     const entries = new Map<number, RosterEntry>();
     for (const e of form.entries) entries.set(e.memberId, e);
     if (form.allPresent) {
@@ -386,13 +389,13 @@ export class AttendanceService {
         if (!e) entries.set(id, { memberId: id, status: 'present' });
         else if (!e.status && !existing.has(id)) entries.set(id, { ...e, status: 'present' });
       };
-      for (const id of enrolledIds) fill(id);
+      for (const id of enrolledIds()) fill(id);
       for (const id of existing.keys()) fill(id);
     }
     // who may be marked: enrolled, already marked, or (open activities) anyone in the audience
     const errors: Record<string, string> = {};
     const unknown = [...entries.values()].filter(
-      (e) => (e.status || e.note) && !enrolledIds.has(e.memberId) && !existing.has(e.memberId),
+      (e) => (e.status || e.note) && !existing.has(e.memberId) && !enrolledIds().has(e.memberId),
     );
     if (unknown.length) {
       const facts = new Map(
