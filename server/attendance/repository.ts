@@ -473,10 +473,11 @@ export class AttendanceRepository {
   /**
    * The ids on an activity's roster and the marks of a session (without names), which a save
    * compares the form with: kept until the next write, so a form sent again as it is (a second
-   * tap on Save, an offline copy) reads nothing; read afresh inside a transaction.
+   * tap on Save, an offline copy) reads nothing; read afresh inside a transaction. At most 50
+   * rosters are kept (a lecture's marks can be 1,500 rows): a form is sent again soon or not at all.
    */
   enrolledIds(activityId: number): ReadonlySet<number> {
-    return dataCache(this.db, 'roster-plan', 200).get(`enrolled|${activityId}`, () => {
+    return dataCache(this.db, 'roster-plan', 50).get(`enrolled|${activityId}`, () => {
       const rows = this.db.$client
         .prepare(`select member_id from enrolments where activity_id = ? and status in ${ROSTER_IN}`)
         .pluck()
@@ -486,7 +487,7 @@ export class AttendanceRepository {
   }
 
   plainMarks(sessionId: number): ReadonlyMap<number, { status: AttendanceStatus; note: string | null }> {
-    return dataCache(this.db, 'roster-plan', 200).get(`marks|${sessionId}`, () => {
+    return dataCache(this.db, 'roster-plan', 50).get(`marks|${sessionId}`, () => {
       const rows = this.db.$client
         .prepare('select member_id, status, note from attendance where session_id = ?')
         .raw(true)
