@@ -13,12 +13,10 @@ export interface CalendarScope {
   unitPaths?: string[] | 'all';
 }
 
-const ENROLLED = ENROLLED_STATUSES;
-
 // "activity in (the member's enrolments)", not "exists (...)" per session: SQLite then starts
 // from the member's few enrolments instead of every session in the range
 const memberSessions = (memberId: number | Placeholder) =>
-  sql`${sessions.activityId} in (select ${enrolments.activityId} from ${enrolments} where ${enrolments.memberId} = ${memberId} and ${inArray(enrolments.status, [...ENROLLED])})`;
+  sql`${sessions.activityId} in (select ${enrolments.activityId} from ${enrolments} where ${enrolments.memberId} = ${memberId} and ${inArray(enrolments.status, ENROLLED_STATUSES)})`;
 
 /** the sessions between two instants that match `who`, with their activity, unit and trainer */
 function calendarQuery(db: Db, from: number | Placeholder, to: number | Placeholder, who: SQL) {

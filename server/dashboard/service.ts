@@ -89,12 +89,11 @@ export class DashboardService {
 
   trainer(v: Viewer, now: Date) {
     const dayStart = startOfDay(now, this.tz).getTime();
-    const today = this.repo.trainerSessions(v.userId, dayStart, startOfDay(now, this.tz, 1).getTime());
-    // sessions of the 14 days before today whose roster has fewer marks than enrolled members
-    // (today's are listed above with their marks)
-    const unmarked = this.repo
-      .trainerSessions(v.userId, dayStart - 14 * DAY, dayStart)
-      .filter((s) => s.marked < Math.max(1, s.enrolled));
+    // one read of the 14 days before today and today: today's sessions with their marks, and the
+    // earlier ones whose roster has fewer marks than enrolled members
+    const sessions = this.repo.trainerSessions(v.userId, dayStart - 14 * DAY, startOfDay(now, this.tz, 1).getTime());
+    const today = sessions.filter((s) => s.startsAt >= dayStart);
+    const unmarked = sessions.filter((s) => s.startsAt < dayStart && s.marked < Math.max(1, s.enrolled));
     return { today, unmarked };
   }
 

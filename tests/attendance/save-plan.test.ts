@@ -5,7 +5,6 @@
  * leave a plan made on marks older than it.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { and, eq } from 'drizzle-orm';
@@ -14,6 +13,7 @@ import * as s from '../../db/schema.ts';
 import { AttendanceService } from '../../server/attendance/service.ts';
 import type { Viewer } from '../../server/core/policy.ts';
 import { makeOrg } from '../factories.ts';
+import { tempDir } from '../faults/server.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
 import { activity, enrol, mark, session } from '../reports/factories.ts';
 
@@ -23,7 +23,7 @@ let other: Database.Database;
 let org: Awaited<ReturnType<typeof makeOrg>>;
 let trainer: Viewer;
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taahil-save-plan-'));
+  dir = tempDir('save-plan');
   const file = path.join(dir, 'taahil.sqlite');
   t = await createTestApp({}, file);
   other = new Database(file);

@@ -319,6 +319,14 @@ try {
     changeOne?: boolean;
   }
   const F = fixture;
+  const rosterSave: Target = {
+    name: 'roster (300) save',
+    role: 'trainer',
+    method: 'POST',
+    path: `/sessions/${F.rosterSessionId}/attendance`,
+    formPage: `/sessions/${F.rosterSessionId}/attendance`,
+    p99Goal: 30,
+  };
   const allTargets: Target[] = [
     // What any page of the app costs before its own work, for reading the ratios below: every
     // hook (cookies, security headers, sign-in check) answering with a redirect to sign-in, and
@@ -341,25 +349,14 @@ try {
       path: `/sessions/${F.rosterSessionId}/attendance`,
       p99Goal: 50,
     },
-    {
-      name: 'roster (300) save',
-      role: 'trainer',
-      method: 'POST',
-      path: `/sessions/${F.rosterSessionId}/attendance`,
-      formPage: `/sessions/${F.rosterSessionId}/attendance`,
-      p99Goal: 30,
-    },
+    rosterSave,
     {
       // what a trainer's correction sends: the whole form, one mark changed (and the one changed
       // by the request before put back), so every save writes, with its history, counters, audit
       // line and follow-up (an absence may raise an alert); the row above re-sends the page as
       // it is (a second tap on Save, an offline copy sent again), which writes nothing
+      ...rosterSave,
       name: 'roster (300) save, marks changed',
-      role: 'trainer',
-      method: 'POST',
-      path: `/sessions/${F.rosterSessionId}/attendance`,
-      formPage: `/sessions/${F.rosterSessionId}/attendance`,
-      p99Goal: 30,
       changeOne: true,
     },
     {

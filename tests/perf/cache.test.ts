@@ -4,7 +4,6 @@
  * page never shows figures older than the data.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { eq } from 'drizzle-orm';
@@ -13,6 +12,7 @@ import * as s from '../../db/schema.ts';
 import { cachedById, DataCache } from '../../server/core/cache.ts';
 import { openDatabase, tx } from '../../server/core/db.ts';
 import { makeMember, makeOrg } from '../factories.ts';
+import { tempDir } from '../faults/server.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
 import { activity, enrol, mark, session } from '../reports/factories.ts';
 
@@ -41,7 +41,7 @@ describe('DataCache', () => {
 
 describe('DataCache and another process', () => {
   it('computes again after a commit on another connection, from the next turn of the event loop', async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taahil-cache-'));
+    const dir = tempDir('cache');
     const file = path.join(dir, 'data.sqlite');
     const mine = openDatabase(file);
     const other = new Database(file);

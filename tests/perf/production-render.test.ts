@@ -4,10 +4,10 @@
  * as they do when every template is read and resolved again (tests), includes and all.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeOrg } from '../factories.ts';
+import { tempDir } from '../faults/server.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
 import { activity, enrol, session } from '../reports/factories.ts';
 
@@ -17,7 +17,7 @@ let production: TestApp;
 let org: Awaited<ReturnType<typeof makeOrg>>;
 let activityId: number;
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'taahil-prod-render-'));
+  dir = tempDir('prod-render');
   const file = path.join(dir, 'taahil.sqlite');
   plain = await createTestApp({}, file);
   production = await createTestApp({ NODE_ENV: 'production' }, file);
