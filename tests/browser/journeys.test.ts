@@ -7,10 +7,11 @@
  *  2. a member enrols in a seminar, checks in with the session code, and sees it in their record.
  * Every step goes through the pages a user would use; a step that breaks fails the journey.
  */
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
 import { isoDateInZone, startOfDay, zonedParts } from '../../server/core/time.ts';
+import { makeActivity, makeEnrolledMembers, makeSession, marksOf } from '../attendance/factories.ts';
 import { checkPage, HAVE_CHROMIUM, type Harness, PHONE, signIn, startHarness, submit } from './harness.ts';
 
 let h: Harness;
@@ -230,6 +231,26 @@ describe.skipIf(!HAVE_CHROMIUM)('journeys in Chromium', () => {
     await h.page.goto(`${h.url}/record`);
     await checkPage(h.page, 'member-record', { lang: 'ar' });
     expect(await h.page.textContent('main')).toContain('ندوة الرحلة: الإعلام والتواصل');
+  });
+
+  it('Enter in a note on the roster saves the marks given, and marks no one else present', async () => {
+    const db = h.t.db;
+    const trainer = db.select().from(s.users).where(eq(s.users.username, 'trainer')).get()!;
+    const unit = db.select().from(s.units).where(isNull(s.units.parentId)).get()!;
+    const a = makeActivity(db, { organisingUnitId: unit.id, title: 'حلقة زر الإدخال' });
+    const sess = makeSession(db, a.id, { trainerUserId: trainer.id });
+    const [late, unmarked] = makeEnrolledMembers(db, a.id, unit.id, 2);
+    await signIn(h, 'trainer');
+    await h.page.goto(`${h.url}/sessions/${sess.id}/attendance`);
+    await h.page.click(`label:has(> input[name="s_${late.id}"][value="late"])`);
+    await h.page.click(`li:has(input[name="s_${late.id}"]) details summary`);
+    await h.page.fill(`input[name="n_${late.id}"]`, 'تأخر الحافلة');
+    await h.page.press(`input[name="n_${late.id}"]`, 'Enter');
+    await h.page.waitForSelector('#save-status.ok');
+    const marks = marksOf(db, sess.id);
+    expect(marks.get(late.id)).toMatchObject({ status: 'late', note: 'تأخر الحافلة' });
+    // "mark all present" is the first button a trainer sees, but not the one Enter presses
+    expect(marks.has(unmarked.id)).toBe(false);
   });
 });
 
