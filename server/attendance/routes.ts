@@ -8,7 +8,16 @@ import { parseId } from '../core/ids.ts';
 import { isOffice, isTrainer } from '../core/policy.ts';
 import { dateFormatter } from '../core/time.ts';
 import { publicBase, withQuery } from '../core/urls.ts';
-import { checkinQuery, checkinSchema, matrixQuery, parseRosterForm, rosterQuery } from './schemas.ts';
+import {
+  checkinQuery,
+  checkinSchema,
+  matrixQuery,
+  parseRosterForm,
+  readRosterBody,
+  rosterFields,
+  rosterQuery,
+  sentStatusIds,
+} from './schemas.ts';
 import { AttendanceService, MATRIX_PAGE } from './service.ts';
 
 const wantsJson = (req: FastifyRequest) =>
@@ -54,39 +63,43 @@ const routes: FastifyPluginAsync = async (app) => {
     return reply.render('attendance/roster', { ...data, q, extraJs: 'js/attendance.js', bodyClass: 'roster-page' });
   });
 
-  app.post('/sessions/:id/attendance', async (req, reply) => {
-    const id = parseId((req.params as { id: string }).id);
-    try {
-      const form = parseRosterForm(req.body);
-      const { changed } = service.save(req.viewer, id, form, { ip: req.ip });
-      const key = changed ? 'attendance.saved' : 'attendance.noChanges';
-      if (wantsJson(req))
-        return reply.send({
-          ok: true,
-          changed,
-          message: translate(req.locale, changed ? 'attendance.savedCount' : key, { count: changed }),
-        });
-      return reply.redirectWith(`/sessions/${id}/attendance`, key);
-    } catch (err) {
-      if (!(err instanceof FormError)) throw err;
-      if (wantsJson(req)) {
-        const errors: Record<string, string> = {};
-        for (const [field, key] of Object.entries(err.fieldErrors)) errors[field] = translate(req.locale, key);
-        const first = err.fieldErrors._form ?? Object.values(err.fieldErrors)[0];
-        return reply.code(400).send({ ok: false, error: translate(req.locale, first), errors });
+  // A roster's form has two fields per member (600 for a lecture of 300): its POST reads them
+  // with its own parser (readRosterBody), in a context of its own so other forms keep formbody's.
+  await app.register(async (roster) => {
+    roster.removeContentTypeParser('application/x-www-form-urlencoded');
+    roster.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_req, text, done) =>
+      done(null, readRosterBody(text as string)),
+    );
+    roster.post('/sessions/:id/attendance', async (req, reply) => {
+      const id = parseId((req.params as { id: string }).id);
+      try {
+        const form = parseRosterForm(req.body);
+        const { changed } = service.save(req.viewer, id, form, { ip: req.ip });
+        const key = changed ? 'attendance.saved' : 'attendance.noChanges';
+        if (wantsJson(req))
+          return reply.send({
+            ok: true,
+            changed,
+            message: translate(req.locale, changed ? 'attendance.savedCount' : key, { count: changed }),
+          });
+        return reply.redirectWith(`/sessions/${id}/attendance`, key);
+      } catch (err) {
+        if (!(err instanceof FormError)) throw err;
+        if (wantsJson(req)) {
+          const errors: Record<string, string> = {};
+          for (const [field, key] of Object.entries(err.fieldErrors)) errors[field] = translate(req.locale, key);
+          const first = err.fieldErrors._form ?? Object.values(err.fieldErrors)[0];
+          return reply.code(400).send({ ok: false, error: translate(req.locale, first), errors });
+        }
+        const data = await renderRoster(req, id, { q: '', extraIds: sentStatusIds(req.body) });
+        return reply.renderForm(
+          'attendance/roster',
+          { ...data, q: '', extraJs: 'js/attendance.js', bodyClass: 'roster-page' },
+          err,
+          rosterFields(req.body),
+        );
       }
-      const extraIds = Object.keys((req.body as Record<string, unknown>) ?? {})
-        .map((k) => /^s_(\d{1,15})$/.exec(k)?.[1])
-        .filter((v): v is string => !!v)
-        .map(Number);
-      const data = await renderRoster(req, id, { q: '', extraIds });
-      return reply.renderForm(
-        'attendance/roster',
-        { ...data, q: '', extraJs: 'js/attendance.js', bodyClass: 'roster-page' },
-        err,
-        req.body,
-      );
-    }
+    });
   });
 
   // ---------------------------------------------------------------- check-in
