@@ -469,7 +469,6 @@ export class AttendanceRepository {
       .map((r) => r.memberId);
   }
 
-  /** ids of the members whose enrolment puts them on the roster (no names: the save needs only who) */
   /**
    * The ids on an activity's roster and the marks of a session (without names), which a save
    * compares the form with: kept until the next write, so a form sent again as it is (a second
@@ -494,6 +493,19 @@ export class AttendanceRepository {
         .all(sessionId) as [number, AttendanceStatus, string | null][];
       return new Map(rows.map(([memberId, status, note]) => [memberId, Object.freeze({ status, note })]));
     });
+  }
+
+  /**
+   * Keeps a session's marks as a save has just written them (see plainMarks), as of `version`:
+   * the data's version read as the last statement of that save's transaction, which its commit
+   * does not change. Only a save may call it, with every mark of the session.
+   */
+  keepMarks(
+    sessionId: number,
+    marks: ReadonlyMap<number, { status: AttendanceStatus; note: string | null }>,
+    version: string,
+  ) {
+    dataCache(this.db, 'roster-plan', 50).put(`marks|${sessionId}`, marks, version);
   }
 
   /** the data's version now (core/cache.ts dataVersionNow) */

@@ -321,10 +321,10 @@ export class AttendanceService {
     // of this one runs in between)
     const version = this.repo.version();
     const plan = this.planSave(activity, session.id, form);
-    if (plan.length === 0) return { changed: 0 };
-    return tx(this.db, () => {
-      const planned = this.repo.version() === version ? plan : this.planSave(activity, session.id, form);
-      if (planned.length === 0) return { changed: 0 };
+    if (plan.planned.length === 0) return { changed: 0 };
+    const saved = tx(this.db, () => {
+      const { existing, planned } = this.repo.version() === version ? plan : this.planSave(activity, session.id, form);
+      if (planned.length === 0) return null;
       const changes: { memberId: number; from: AttendanceStatus | null; to: AttendanceStatus }[] = [];
       const eventRows = [];
       for (const { memberId, before, status, note } of planned) {
@@ -367,8 +367,16 @@ export class AttendanceService {
         changes,
         byUserId: viewer.userId,
       });
-      return { changed: changes.length };
+      // the last statement: the version the commit leaves (no other process can write before it)
+      return { changed: changes.length, existing, planned, version: this.repo.version() };
     });
+    if (!saved) return { changed: 0 };
+    // the next save of this roster (a trainer correcting one mark after another) compares with
+    // the marks as this one left them, without reading the session's marks again
+    const marks = new Map(saved.existing);
+    for (const { memberId, status, note } of saved.planned) marks.set(memberId, Object.freeze({ status, note }));
+    this.repo.keepMarks(session.id, marks, saved.version);
+    return { changed: saved.changed };
   }
 
   /**
@@ -428,7 +436,7 @@ export class AttendanceService {
       if (before && before.status === status && (before.note ?? null) === note) continue;
       planned.push({ memberId: e.memberId, before, status, note });
     }
-    return planned;
+    return { existing, planned };
   }
 
   // ------------------------------------------------------------------ apologies

@@ -105,6 +105,15 @@ export class DataCache {
   }
 
   /**
+   * Keeps a value that the caller has just made true, such as what a write left, as of
+   * `version`: read inside that write's transaction as its last statement (a commit does not
+   * change the version this connection reads, and no other writer can come in between).
+   */
+  put(key: string, value: unknown, version: string, now = Date.now()) {
+    this.keep(key, value, version, now);
+  }
+
+  /**
    * Several entries at once (one per activity of a page, say): those not kept are computed
    * together by `compute(missing)`, in one query rather than one each, which must return a
    * value for every key it is given.

@@ -11,6 +11,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
 import { AttendanceService } from '../../server/attendance/service.ts';
+import { dataCache } from '../../server/core/cache.ts';
 import type { Viewer } from '../../server/core/policy.ts';
 import { makeOrg } from '../factories.ts';
 import { tempDir } from '../faults/server.ts';
@@ -84,5 +85,29 @@ describe('a roster save and another process', () => {
       .where(and(eq(s.attendance.sessionId, sess.id), eq(s.attendance.memberId, org.member.id)))
       .get();
     expect(stored?.status).toBe('late');
+  });
+
+  it('keeps the marks a save wrote for the next save, and still sees a later commit of another process', () => {
+    const { a, sess } = roster();
+    const service = new AttendanceService(t.db, t.app.audit, t.app.events);
+    expect(service.save(trainer, sess.id, form(a.id, 'late'))).toEqual({ changed: 1 });
+    // the marks as the save left them are kept: the next save reads nothing
+    let read = false;
+    const kept = dataCache(t.db, 'roster-plan').get(`marks|${sess.id}`, () => {
+      read = true;
+      return new Map();
+    }) as Map<number, { status: string }>;
+    expect(read).toBe(false);
+    expect(kept.get(org.member.id)?.status).toBe('late');
+    // another process then marks the member absent: a form saying absent changes nothing
+    other
+      .prepare('update attendance set status = ? where session_id = ? and member_id = ?')
+      .run('absent', sess.id, org.member.id);
+    expect(service.save(trainer, sess.id, form(a.id, 'absent'))).toEqual({ changed: 0 });
+    expect(service.save(trainer, sess.id, form(a.id, 'present'))).toEqual({ changed: 1 });
+    expect(eventsOf(sess.id).map((e) => [e.fromStatus, e.toStatus])).toEqual([
+      ['present', 'late'],
+      ['absent', 'present'],
+    ]);
   });
 });
