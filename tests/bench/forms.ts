@@ -18,7 +18,8 @@ const hasAttr = (attrs: string, name: string) => new RegExp(`\\b${name}\\b`, 'i'
 
 /**
  * The fields a browser would submit for the POST form whose action is `action` (as a trainer
- * would: radios keep their checked value; an unmarked group takes its first choice, "all present").
+ * would: radios keep their checked value; an unmarked group takes its first choice, "present";
+ * the form is sent with its first submit button, as Enter in a field sends it).
  */
 export function formBody(html: string, pagePath: string, action: string): URLSearchParams | null {
   for (const [, attrs, inner] of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
@@ -36,19 +37,24 @@ export function formBody(html: string, pagePath: string, action: string): URLSea
       const tag = (m[1] ?? 'textarea').toLowerCase();
       const a = m[2] ?? m[4] ?? '';
       const name = attr(a, 'name');
-      if (!name || hasAttr(a, 'disabled')) continue;
+      if (hasAttr(a, 'disabled')) continue;
+      // the first submit button is the one pressed, even one without a name (which sends nothing)
+      const isSubmit =
+        (tag === 'button' && (attr(a, 'type') ?? 'submit') === 'submit') ||
+        (tag === 'input' && (attr(a, 'type') ?? '').toLowerCase() === 'submit');
+      if (isSubmit) {
+        if (!submitted && name) body.append(name, decode(attr(a, 'value') ?? ''));
+        submitted = true;
+        continue;
+      }
+      if (!name) continue;
       const value = decode(attr(a, 'value') ?? '');
       if (tag === 'textarea') body.append(name, decode(m[5] ?? ''));
       else if (tag === 'select') {
         const options = [...(m[3] ?? '').matchAll(/<option\b([^>]*)>([^<]*)/gi)];
         const chosen = options.find((o) => hasAttr(o[1], 'selected')) ?? options[0];
         if (chosen) body.append(name, decode(attr(chosen[1], 'value') ?? chosen[2].trim()));
-      } else if (tag === 'button') {
-        if (!submitted && (attr(a, 'type') ?? 'submit') === 'submit') {
-          body.append(name, value);
-          submitted = true;
-        }
-      } else {
+      } else if (tag === 'input') {
         const type = (attr(a, 'type') ?? 'text').toLowerCase();
         if (type === 'radio') {
           const g = radios.get(name) ?? { first: value || 'on' };
@@ -56,11 +62,6 @@ export function formBody(html: string, pagePath: string, action: string): URLSea
           radios.set(name, g);
         } else if (type === 'checkbox') {
           if (hasAttr(a, 'checked')) body.append(name, value || 'on');
-        } else if (type === 'submit') {
-          if (!submitted) {
-            body.append(name, value);
-            submitted = true;
-          }
         } else if (type !== 'file' && type !== 'reset' && type !== 'image' && type !== 'button')
           body.append(name, value);
       }
