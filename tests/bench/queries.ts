@@ -107,6 +107,7 @@ interface Target {
   post?: boolean;
 }
 const targets: Target[] = [
+  { name: 'smallest page', role: 'member', path: '/account' },
   { name: 'catalogue', role: 'member', path: '/activities' },
   { name: 'activity page', role: 'member', path: `/activities/${F.rosterActivityId}` },
   { name: 'roster GET', role: 'trainer', path: `/sessions/${F.rosterSessionId}/attendance` },
