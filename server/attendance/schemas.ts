@@ -77,7 +77,8 @@ function sent(marks: Map<number, SentMark>, id: number, kind: number, value: unk
  * properties, as @fastify/formbody gives them (a repeated name becomes a list).
  */
 export function readRosterBody(text: string): RosterBody {
-  const body: RosterBody = {};
+  // no prototype, as formbody's: a field named `toString` or `__proto__` is a field like any other
+  const body: RosterBody = Object.create(null);
   const marks = new Map<number, SentMark>();
   for (let start = 0; start < text.length; ) {
     let end = text.indexOf('&', start);

@@ -60,6 +60,7 @@ describe('the roster form', () => {
       'n_9=&s_9=&s_10=here&n_11=' + 'x'.repeat(301) + '&s_1234567890123456=present&sn_3=present&s_=late',
       '',
       '&&&',
+      '__proto__=x&toString=1&toString=2&constructor=c&s_4=present',
     ];
     const outcome = (body: unknown) => {
       try {
