@@ -107,9 +107,11 @@ export class DataCache {
   /**
    * Keeps a value that the caller has just made true, such as what a write left, as of
    * `version`: read inside that write's transaction as its last statement (a commit does not
-   * change the version this connection reads, and no other writer can come in between).
+   * change the version this connection reads, and no other writer can come in between). Called
+   * inside an outer transaction, which may still roll the write back, it keeps nothing.
    */
   put(key: string, value: unknown, version: string, now = Date.now()) {
+    if (this.sqlite.inTransaction) return;
     this.keep(key, value, version, now);
   }
 

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
 import { AttendanceService } from '../../server/attendance/service.ts';
 import { dataCache } from '../../server/core/cache.ts';
+import { tx } from '../../server/core/db.ts';
 import type { Viewer } from '../../server/core/policy.ts';
 import { makeOrg } from '../factories.ts';
 import { tempDir } from '../faults/server.ts';
@@ -109,5 +110,19 @@ describe('a roster save and another process', () => {
       ['present', 'late'],
       ['absent', 'present'],
     ]);
+  });
+
+  it('keeps nothing from a save inside a transaction that is then rolled back (a sign-in sheet of several sessions)', () => {
+    const { a, sess } = roster();
+    const service = new AttendanceService(t.db, t.app.audit, t.app.events);
+    expect(() =>
+      tx(t.db, () => {
+        expect(service.save(trainer, sess.id, form(a.id, 'late'))).toEqual({ changed: 1 });
+        throw new Error('a later session of the sheet was refused');
+      }),
+    ).toThrow('refused');
+    // the mark is still present: the same form must write it
+    expect(service.save(trainer, sess.id, form(a.id, 'late'))).toEqual({ changed: 1 });
+    expect(eventsOf(sess.id).map((e) => [e.fromStatus, e.toStatus])).toEqual([['present', 'late']]);
   });
 });
