@@ -20,7 +20,7 @@ import {
 import { enrolledCount, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
-import { type Db, prepared } from '../core/db.ts';
+import { type Db, existsRow, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 export type ActivityRow = typeof activities.$inferSelect;
@@ -273,7 +273,9 @@ export class ActivityRepository {
     if (scope.nonDraft) ors.push(sql`${a.status} <> 'draft'`);
     if (scope.trainerUserId !== null)
       ors.push(
-        sql`exists (select 1 from ${sessions} where ${sessions.activityId} = ${a.id} and ${sessions.trainerUserId} = ${scope.trainerUserId})`,
+        existsRow(
+          sql`select 1 from ${sessions} where ${sessions.activityId} = ${a.id} and ${sessions.trainerUserId} = ${scope.trainerUserId}`,
+        ),
       );
     if (scope.member?.active) ors.push(this.openToMember(scope.member, scope.now));
     if (scope.publicOnly) ors.push(this.openNow(scope.now));
@@ -293,7 +295,7 @@ export class ActivityRepository {
     const a = activities;
     const audience = sql`(${a.audienceKind} = 'everyone'
       or (${a.audienceKind} = 'units' and ${m.unitPath} like (select ${units.path} from ${units} where ${units.id} = ${a.audienceUnitId}) || '%')
-      or (${a.audienceKind} = 'councils' and exists (select 1 from ${activityCouncils} where ${activityCouncils.activityId} = ${a.id} and ${activityCouncils.councilId} in (${m.councilIds.length ? sql.join(m.councilIds, sql`, `) : sql`null`}))))`;
+      or (${a.audienceKind} = 'councils' and ${existsRow(sql`select 1 from ${activityCouncils} where ${activityCouncils.activityId} = ${a.id} and ${activityCouncils.councilId} in (${m.councilIds.length ? sql.join(m.councilIds, sql`, `) : sql`null`})`)}))`;
     const exec = m.isExecutive ? sql`1` : sql`${a.executiveOnly} = 0`;
     return sql`(${this.openNow(now)} and ${audience} and ${exec})`;
   }
@@ -310,7 +312,9 @@ export class ActivityRepository {
     }
     if (f.month)
       conds.push(
-        sql`exists (select 1 from ${sessions} where ${sessions.activityId} = ${a.id} and ${sessions.startsAt} >= ${f.month.from.getTime()} and ${sessions.startsAt} < ${f.month.to.getTime()})`,
+        existsRow(
+          sql`select 1 from ${sessions} where ${sessions.activityId} = ${a.id} and ${sessions.startsAt} >= ${f.month.from.getTime()} and ${sessions.startsAt} < ${f.month.to.getTime()}`,
+        ),
       );
     const where = and(...conds.filter((c): c is SQL => !!c));
     // the page's ids first, then their details: the first session and the count are looked up

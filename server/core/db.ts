@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { type SQL, sql } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from '../../db/schema.ts';
@@ -50,6 +51,16 @@ function cacheStatements(sqlite: Database.Database, max = 2000) {
     return stmt;
   }) as typeof sqlite.prepare;
 }
+
+/**
+ * `exists (subquery)` for a WHERE clause of a query that pages with OFFSET. SQLite 3.51 runs a
+ * correlated EXISTS as a join ("EXISTS-to-JOIN") and then counts the OFFSET in joined rows: a
+ * row matched twice counted twice, so a page after the first skipped too few rows and showed
+ * rows of the page before (an activity with several sessions in the month filter, a member with
+ * several words beginning with the typed letter). `limit 1` keeps it a subquery, with the same
+ * answer. `tests/foundation/exists-offset.test.ts` shows the difference on this SQLite.
+ */
+export const existsRow = (subquery: SQL): SQL => sql`exists (${subquery} limit 1)`;
 
 /** Runs fn in one synchronous transaction (better-sqlite3: never await inside). */
 export function tx<T>(db: Db, fn: () => T): T {

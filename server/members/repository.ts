@@ -2,7 +2,7 @@ import { and, asc, desc, eq, inArray, isNull, type SQL, sql } from 'drizzle-orm'
 import { councils, memberCouncils, members, memberWords, units, users } from '../../db/schema.ts';
 import { normalizeArabic } from '../core/arabic.ts';
 import { dataCache, deepFreeze } from '../core/cache.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, existsRow } from '../core/db.ts';
 import { normalizePhone } from '../core/phone.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 import { prefixEnd, searchWords } from './search.ts';
@@ -106,7 +106,9 @@ export class MembersRepository {
     } else if (s.kind === 'words')
       for (const w of s.words)
         conds.push(
-          sql`exists (select 1 from ${memberWords} where ${memberWords.memberId} = ${members.id} and ${memberWords.token} >= ${w} and ${memberWords.token} < ${prefixEnd(w)})`,
+          existsRow(
+            sql`select 1 from ${memberWords} where ${memberWords.memberId} = ${members.id} and ${memberWords.token} >= ${w} and ${memberWords.token} < ${prefixEnd(w)}`,
+          ),
         );
     if (access.words === 'filter') conds.push(...rowConds);
     return conds.length ? and(...conds) : undefined;

@@ -218,6 +218,28 @@ describe('the catalogue', () => {
     expect(drafts).not.toContain('مفتوحة للجميع');
   });
 
+  it("pages through a month's activities, each once, however many sessions each has in that month", async () => {
+    const titles: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      // finished: the other tests' catalogues of open activities stay as they were
+      const a = makeActivity(t.db, {
+        organisingUnitId: org.units.centre.id,
+        title: `نشاط آذار ${i}`,
+        status: 'finished',
+      });
+      titles.push(a.title);
+      for (let day = 1; day <= 1 + (i % 4); day++)
+        makeSession(t.db, { activityId: a.id, startsAt: new Date(Date.UTC(2031, 2, day * 5, 9)) });
+    }
+    const shown: string[] = [];
+    for (let page = 1; page <= 3; page++) {
+      const html = (await as.office.get(`/activities?month=2031-03&page=${page}`)).body;
+      // each card's title once (its link)
+      shown.push(...[...html.matchAll(/<a href="\/activities\/\d+">(نشاط آذار \d+)<\/a>/g)].map((m) => m[1]));
+    }
+    expect(shown.sort()).toEqual([...titles].sort());
+  });
+
   it('a member of a council sees council activities; the page is refused to others', async () => {
     const youth = makeCouncil(t.db, { nameAr: 'مجلس الشباب', kind: 'youth' });
     const m = makeMember(t.db, { unitId: org.units.mansoura.id, councilIds: [youth.id] });
