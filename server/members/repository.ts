@@ -42,8 +42,19 @@ interface Access {
 
 const ACCESS_UNITS: Access = { unitIndex: true, words: 'drive' };
 
-/** a word range is counted up to this many rows; above, the search counts as matching everyone */
-const HITS_COUNTED = 10_000;
+/** a word range is counted up to this many rows (2.5 ms); above, the search counts as matching everyone */
+const HITS_COUNTED = 50_000;
+
+/** a search whose rarest word begins this many words of names is broad: see SEARCH_COUNT_CAP */
+const BROAD_HITS = 10_000;
+
+/**
+ * A search whose words begin that many words of names (one or two letters: "م", "ال") matches a
+ * good part of the organisation. Nobody reads thousands of results, and counting them all cost
+ * 25–65 ms on the 100,000-member file: such a search is counted up to this many members, and the
+ * list says "more than" and asks for another word.
+ */
+export const SEARCH_COUNT_CAP = 1_000;
 
 interface PageOpts {
   sort: string;
@@ -67,7 +78,7 @@ export class MembersRepository {
     return { kind: 'words' as const, words: searchWords(norm) };
   }
 
-  private where(f: MemberFilters, access: Access): SQL | undefined {
+  private where(f: MemberFilters, access: Access, s = this.search(f.q)): SQL | undefined {
     const conds: SQL[] = [];
     const unitId = access.unitIndex ? sql`${members.unitId}` : sql`+${members.unitId}`;
     if (f.scope !== 'all') {
@@ -90,7 +101,6 @@ export class MembersRepository {
     if (f.exec) rowConds.push(eq(members.isExecutive, f.exec === 'yes'));
     if (f.status !== 'all') rowConds.push(eq(members.status, f.status));
     if (access.words !== 'filter') conds.push(...rowConds);
-    const s = this.search(f.q);
     // a whole phone number: one index lookup; part of one: a scan of the phone column
     if (s.kind === 'phone' && s.phone) conds.push(eq(members.phone, s.phone));
     else if (s.kind === 'phone') conds.push(sql`${members.phone} like ${`%${s.digits.replace(/^0+/, '')}%`}`);
@@ -119,7 +129,7 @@ export class MembersRepository {
    * is unchanged (core/cache.ts): going back from a member to the results, or another office
    * user's same search, reads nothing again; the rows are frozen, being shared.
    */
-  list(f: MemberFilters, opts: PageOpts): { rows: readonly Readonly<ListRow>[]; total: number } {
+  list(f: MemberFilters, opts: PageOpts): { rows: readonly Readonly<ListRow>[]; total: number; more: boolean } {
     return dataCache(this.db, 'member-pages', 100).get(`${JSON.stringify(f)}|${JSON.stringify(opts)}`, () =>
       deepFreeze(this.readPage(f, opts)),
     );
@@ -131,18 +141,23 @@ export class MembersRepository {
     // The count, and the sizes the way to a page is chosen from, depend on the filters only:
     // paging through a search or sorting it again reuses them while the data is unchanged (a
     // family name shared by 1,600 members costs 1.4 ms to count on the 100,000-member file).
-    const { total, ways } = dataCache(this.db, 'member-counts', 200).get(`members:${JSON.stringify(f)}`, () => {
+    const { total, more, ways } = dataCache(this.db, 'member-counts', 200).get(`members:${JSON.stringify(f)}`, () => {
       const ways = search.kind === 'words' && search.words.length > 0 ? this.searchWays(f, search.words) : null;
+      if (ways?.broad) {
+        const n = this.countUpTo(f, ways.capped(), SEARCH_COUNT_CAP + 1);
+        return Object.freeze({ total: Math.min(n, SEARCH_COUNT_CAP), more: n > SEARCH_COUNT_CAP, ways });
+      }
       // a part of a phone number reads every row anyway: one sequential scan beats 45,000 index hops
       const total = this.db
         .select({ n: sql<number>`count(*)` })
         .from(members)
         .where(this.where(f, ways ? ways.count() : { unitIndex: search.kind === 'none', words: 'drive' }))
         .get()!.n;
-      return Object.freeze({ total, ways });
+      return Object.freeze({ total, more: false, ways });
     });
+    // (a search counted only up to the cap matches about as many members as its words' hits)
     const access: Access = ways
-      ? ways.page(total, opts.offset + opts.limit, byOrder)
+      ? ways.page(more ? Math.max(total, ways.hits) : total, opts.offset + opts.limit, byOrder)
       : { unitIndex: !byOrder, words: 'drive' };
     const order = opts.dir === 'desc' ? desc : asc;
     const sortCols = {
@@ -172,16 +187,56 @@ export class MembersRepository {
       .limit(opts.limit)
       .offset(opts.offset)
       .all();
-    return { rows, total };
+    return { rows, total, more };
+  }
+
+  /**
+   * How many members a broad search finds, up to `max`: walking the range of one typed word in
+   * the word index (every entry a hit; its member read by id, the other words checked), which
+   * stops after `max` members (0.4–1.6 ms on the 100,000-member file, where counting them all
+   * cost 25–65 ms); or, when the viewer's units hold few members, walking those and checking
+   * each one's words.
+   */
+  private countUpTo(f: MemberFilters, way: { from: 'units' } | { from: 'word'; word: string }, max: number): number {
+    const s = this.search(f.q);
+    // the other typed words, checked for each member the walked word finds
+    const others = way.from === 'word' && s.kind === 'words' ? s.words.filter((w) => w !== way.word) : [];
+    const found =
+      way.from === 'units'
+        ? this.db
+            .select({ id: members.id })
+            .from(members)
+            .where(this.where(f, { unitIndex: true, words: 'check' }))
+            .limit(max)
+            .as('found')
+        : this.db
+            .selectDistinct({ id: memberWords.memberId })
+            .from(memberWords)
+            .crossJoin(members)
+            .where(
+              and(
+                eq(members.id, memberWords.memberId),
+                sql`${memberWords.token} >= ${way.word} and ${memberWords.token} < ${prefixEnd(way.word)}`,
+                this.where(
+                  f,
+                  { unitIndex: false, words: 'check' },
+                  others.length ? { kind: 'words', words: others } : { kind: 'none' },
+                ),
+              ),
+            )
+            .limit(max)
+            .as('found');
+    return this.db.select({ n: sql<number>`count(*)` }).from(found).get()!.n;
   }
 
   /**
    * How to reach the members of a name search, from what each way costs on the
    * 100,000-member file (SQLite keeps no statistics here, so it cannot tell). `hits`: about
-   * how many members the typed words find (the smallest word range, counted up to 10,000);
-   * `inUnits`: the members of the unit conditions (subtree), counted in the unit index. In
-   * µs: the set of hits costs 0.12 a hit to build, 0.6 with looking each hit up (0.85 for a
-   * page: with the columns it shows); a member of
+   * how many members the typed words find (the smallest word range, counted up to 50,000);
+   * `setHits`: the entries of every typed word's range, which the set of hits is built from
+   * (intersected); `inUnits`: the members of the unit conditions (subtree), counted in the unit
+   * index. In µs: the set costs 0.12 an entry to build, and looking each hit up 0.48 more (0.73
+   * for a page: with the columns it shows); a member of
    * the subtree 0.1 to count through the unit index, 0.25 to read; checking one member's
    * words in member_words_member_idx 2 a word; reading the name index 0.1 a row; sorting the
    * rows of a page's query 0.8 a row.
@@ -191,19 +246,21 @@ export class MembersRepository {
       .select({ n: sql<number>`coalesce(max(${members.id}), 0)` })
       .from(members)
       .get()!.n;
-    const counted = Math.min(
-      ...words.map(
-        (w) =>
-          (
-            this.db.$client
-              .prepare(
-                `select count(*) as n from (select 1 from member_words where token >= ? and token < ? limit ${HITS_COUNTED})`,
-              )
-              .get(w, prefixEnd(w)) as { n: number }
-          ).n,
-      ),
+    const perWord = words.map(
+      (w) =>
+        (
+          this.db.$client
+            .prepare(
+              `select count(*) as n from (select 1 from member_words where token >= ? and token < ? limit ${HITS_COUNTED})`,
+            )
+            .get(w, prefixEnd(w)) as { n: number }
+        ).n,
     );
+    const counted = Math.min(...perWord);
+    const rarest = words[perWord.indexOf(counted)];
     const hits = counted < HITS_COUNTED ? counted : Math.max(counted, people);
+    // the set of hits is built from every typed word's range (intersected), not the rarest only
+    const setHits = perWord.reduce((sum, n) => sum + (n < HITS_COUNTED ? n : Math.max(n, people)), 0);
     const check = 2 * words.length;
     const inUnits =
       f.scope === 'all' && !f.unitPath
@@ -218,21 +275,34 @@ export class MembersRepository {
       inUnits === null
         ? []
         : [
-            [{ unitIndex: true, words: 'filter' }, 0.12 * hits + perMember * inUnits + sort],
+            [{ unitIndex: true, words: 'filter' }, 0.12 * setHits + perMember * inUnits + sort],
             [{ unitIndex: true, words: 'check' }, check * inUnits + sort],
           ];
     return {
+      hits,
+      /** the words begin so many words of names that the search is counted only up to SEARCH_COUNT_CAP */
+      broad: counted >= BROAD_HITS,
+      /**
+       * the capped count: along the rarest word's range (µs: 0.5 an entry, as many entries as it
+       * takes to find SEARCH_COUNT_CAP members of the viewer's units), or through those units
+       * checking each member's words, when they hold few members
+       */
+      capped: (): { from: 'units' } | { from: 'word'; word: string } => {
+        const alongWord = 0.5 * Math.min(hits, ((SEARCH_COUNT_CAP + 1) * people) / Math.max(inUnits ?? people, 1));
+        return inUnits !== null && check * inUnits < alongWord ? { from: 'units' } : { from: 'word', word: rarest };
+      },
       /** the count: from the hits, or from the subtree's members (looking each up in the hits, or checking its words) */
-      count: (): Access => cheapest([[{ unitIndex: false, words: 'drive' }, 0.6 * hits], ...fromUnits(0.1, 0)]),
+      count: (): Access =>
+        cheapest([[{ unitIndex: false, words: 'drive' }, 0.12 * setHits + 0.48 * hits], ...fromUnits(0.1, 0)]),
       /** a page ending at row `end` of `total` hits; in name (or id) order it can also read the name index and stop */
       page: (total: number, end: number, byOrder: boolean): Access => {
         const read = (end * people) / Math.max(total, 1);
         return cheapest([
-          [{ unitIndex: false, words: 'drive' }, 0.85 * hits + 0.8 * total],
+          [{ unitIndex: false, words: 'drive' }, 0.12 * setHits + 0.73 * hits + 0.8 * total],
           ...fromUnits(0.25, 0.8 * total),
           ...(byOrder && total > 0
             ? ([
-                [{ unitIndex: false, words: 'filter' }, 0.12 * hits + 0.1 * read],
+                [{ unitIndex: false, words: 'filter' }, 0.12 * setHits + 0.1 * read],
                 [{ unitIndex: false, words: 'check' }, check * read],
               ] as [Access, number][])
             : []),

@@ -107,13 +107,14 @@ export class MembersService {
 
   list(viewer: Viewer | null, q: MembersQuery) {
     authorize(viewer, 'members.list');
-    const { rows, total } = this.repo.list(this.filters(viewer, q), {
+    const { rows, total, more } = this.repo.list(this.filters(viewer, q), {
       sort: q.sort,
       dir: q.dir,
       limit: PAGE_SIZE,
       offset: (q.page - 1) * PAGE_SIZE,
     });
-    return { rows, total, page: q.page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
+    // `more`: a search of one or two letters, counted up to SEARCH_COUNT_CAP (its pages stop there)
+    return { rows, total, more, page: q.page, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)) };
   }
 
   /**
