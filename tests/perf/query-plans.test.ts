@@ -49,6 +49,12 @@ const HOT: Record<string, [string, unknown[]]> = {
      order by m.name_search limit 50`,
     ['/1/2/%', '%احمد%'],
   ],
+  // a search of one or two letters, counted up to 1,000 (members/repository.ts countUpTo)
+  'a broad search counted along one word': [
+    `select count(*) from (select distinct w.member_id from member_words w cross join members m
+       where m.id = w.member_id and w.token >= ? and w.token < ? and m.status = 'active' limit 1001)`,
+    ['م', 'م\u{10FFFF}'],
+  ],
   'members of one unit': [
     `select id, full_name from members where unit_id = ? and status = 'active' order by name_search limit 50`,
     [5],
