@@ -45,6 +45,9 @@ const memberCols = {
   unitNameEn: units.nameEn,
 };
 
+/** what a roster save compares its form with (enrolledIds, plainMarks, keepMarks): at most 50 rosters */
+const rosterPlan = (db: Db) => dataCache(db, 'roster-plan', 50);
+
 /** `(?, ?, ?)` for the roster statuses, in the plain statements (their values follow the others) */
 const ROSTER_IN = `(${ROSTER_STATUSES.map(() => '?').join(', ')})`;
 
@@ -476,7 +479,7 @@ export class AttendanceRepository {
    * rosters are kept (a lecture's marks can be 1,500 rows): a form is sent again soon or not at all.
    */
   enrolledIds(activityId: number): ReadonlySet<number> {
-    return dataCache(this.db, 'roster-plan', 50).get(`enrolled|${activityId}`, () => {
+    return rosterPlan(this.db).get(`enrolled|${activityId}`, () => {
       const rows = this.db.$client
         .prepare(`select member_id from enrolments where activity_id = ? and status in ${ROSTER_IN}`)
         .pluck()
@@ -486,7 +489,7 @@ export class AttendanceRepository {
   }
 
   plainMarks(sessionId: number): ReadonlyMap<number, { status: AttendanceStatus; note: string | null }> {
-    return dataCache(this.db, 'roster-plan', 50).get(`marks|${sessionId}`, () => {
+    return rosterPlan(this.db).get(`marks|${sessionId}`, () => {
       const rows = this.db.$client
         .prepare('select member_id, status, note from attendance where session_id = ?')
         .raw(true)
@@ -505,7 +508,7 @@ export class AttendanceRepository {
     marks: ReadonlyMap<number, { status: AttendanceStatus; note: string | null }>,
     version: string,
   ) {
-    dataCache(this.db, 'roster-plan', 50).put(`marks|${sessionId}`, marks, version);
+    rosterPlan(this.db).put(`marks|${sessionId}`, marks, version);
   }
 
   /** the data's version now (core/cache.ts dataVersionNow) */

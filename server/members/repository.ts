@@ -56,6 +56,9 @@ const BROAD_HITS = 10_000;
  */
 export const SEARCH_COUNT_CAP = 1_000;
 
+/** how a broad search is counted up to the cap: through the viewer's units, or along one typed word (the others checked) */
+type CappedWay = { from: 'units' } | { from: 'word'; word: string; others: string[] };
+
 interface PageOpts {
   sort: string;
   dir: 'asc' | 'desc';
@@ -197,10 +200,7 @@ export class MembersRepository {
    * cost 25–65 ms); or, when the viewer's units hold few members, walking those and checking
    * each one's words.
    */
-  private countUpTo(f: MemberFilters, way: { from: 'units' } | { from: 'word'; word: string }, max: number): number {
-    const s = this.search(f.q);
-    // the other typed words, checked for each member the walked word finds
-    const others = way.from === 'word' && s.kind === 'words' ? s.words.filter((w) => w !== way.word) : [];
+  private countUpTo(f: MemberFilters, way: CappedWay, max: number): number {
     const found =
       way.from === 'units'
         ? this.db
@@ -220,7 +220,7 @@ export class MembersRepository {
                 this.where(
                   f,
                   { unitIndex: false, words: 'check' },
-                  others.length ? { kind: 'words', words: others } : { kind: 'none' },
+                  way.others.length ? { kind: 'words', words: way.others } : { kind: 'none' },
                 ),
               ),
             )
@@ -287,9 +287,11 @@ export class MembersRepository {
        * takes to find SEARCH_COUNT_CAP members of the viewer's units), or through those units
        * checking each member's words, when they hold few members
        */
-      capped: (): { from: 'units' } | { from: 'word'; word: string } => {
+      capped: (): CappedWay => {
         const alongWord = 0.5 * Math.min(hits, ((SEARCH_COUNT_CAP + 1) * people) / Math.max(inUnits ?? people, 1));
-        return inUnits !== null && check * inUnits < alongWord ? { from: 'units' } : { from: 'word', word: rarest };
+        return inUnits !== null && check * inUnits < alongWord
+          ? { from: 'units' }
+          : { from: 'word', word: rarest, others: words.filter((w) => w !== rarest) };
       },
       /** the count: from the hits, or from the subtree's members (looking each up in the hits, or checking its words) */
       count: (): Access =>

@@ -25,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { BenchFixture } from '../../db/generate-large.ts';
+import { ATTENDANCE_STATUSES } from '../../db/schema.ts';
 import { randomString, sha256 } from '../../server/auth/tokens.ts';
 import { openDatabase } from '../../server/core/db.ts';
 import { zonedParts } from '../../server/core/time.ts';
@@ -546,14 +547,14 @@ try {
             Object.assign(row, await measure({ requests: [{ method: 'POST', path: t.path, headers, body }] }, ok));
           } else {
             const marks = [...form.keys()].filter((k) => /^s_\d+$/.test(k));
-            const STATUSES = ['present', 'late', 'excused', 'absent'];
+            const statuses: readonly string[] = ATTENDANCE_STATUSES;
             let sent = 0;
             const changed = () => {
               const i = sent++;
               const key = marks[i % marks.length];
-              const was = Math.max(0, STATUSES.indexOf(form.get(key) ?? ''));
+              const was = Math.max(0, statuses.indexOf(form.get(key) ?? ''));
               const f = new URLSearchParams(form);
-              f.set(key, STATUSES[(was + 1 + Math.floor(i / marks.length)) % STATUSES.length]);
+              f.set(key, statuses[(was + 1 + Math.floor(i / marks.length)) % statuses.length]);
               return f.toString();
             };
             const history = () => {
