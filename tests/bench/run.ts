@@ -16,12 +16,10 @@
  *
  *   npm run bench -- [--db tests/bench/large.sqlite] [--duration 8] [--connections 10] [--only roster,catalogue] [--starts 5]
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type { BenchFixture } from '../../db/generate-large.ts';
@@ -31,9 +29,8 @@ import { openDatabase } from '../../server/core/db.ts';
 import { zonedParts } from '../../server/core/time.ts';
 import { compile, ensureBuilt } from '../../server/start.js';
 import { formBody } from './forms.ts';
+import { freePort, procCpuMs, procStatus, ROOT, type Session, signInAs, spawnNode, waitFor } from './harness.ts';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const PASSWORD = 'taahil-demo';
 const ROLES = ['admin', 'office', 'coordinator', 'trainer', 'member'] as const;
 type Role = (typeof ROLES)[number];
 
@@ -68,85 +65,6 @@ const DURATION = Number(args.duration);
 const CONNECTIONS = Number(args.connections);
 const PROFILE_DIR = args.profile ? path.resolve(args.profile) : null;
 const STARTS = Math.max(1, Number(args.starts));
-
-// ------------------------------------------------------------------ helpers
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function spawnNode(
-  file: string,
-  env: Record<string, string>,
-  nodeArgs: string[] = [],
-): { proc: ChildProcess; output: string[] } {
-  const output: string[] = [];
-  const proc = spawn(process.execPath, [...nodeArgs, path.join(ROOT, file)], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const keep = (b: Buffer) => {
-    output.push(b.toString('utf8'));
-    if (output.length > 200) output.shift();
-  };
-  proc.stdout!.on('data', keep);
-  proc.stderr!.on('data', keep);
-  return { proc, output };
-}
-
-async function waitFor(url: string, proc: ChildProcess, output: string[], timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`server exited:\n${output.join('')}`);
-    try {
-      const res = await fetch(url);
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server did not answer ${url}:\n${output.join('')}`);
-    await sleep(10);
-  }
-}
-
-/** CPU time (user + system) a process has used so far, in ms: steadier than wall time on a busy machine. */
-function procCpuMs(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10; // utime, stime in clock ticks of 10 ms
-  } catch {
-    return 0;
-  }
-}
-
-function procStatus(pid: number, key: 'VmHWM' | 'VmRSS'): number {
-  try {
-    const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** Cookies from Set-Cookie headers into a jar. */
-function absorb(jar: Map<string, string>, res: Response) {
-  for (const c of res.headers.getSetCookie()) {
-    const pair = c.split(';')[0];
-    const eq = pair.indexOf('=');
-    jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-  }
-}
-const cookieHeader = (jar: Map<string, string>) => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
 
 // ------------------------------------------------------------------ the run
 
@@ -269,28 +187,7 @@ process.on('SIGINT', () => {
 
 try {
   // ---------------------------------------------------------------- sign in
-  interface Session {
-    cookie: string;
-    jar: Map<string, string>;
-    csrf: string;
-  }
-  const signIn = async (login: string): Promise<Session> => {
-    const jar = new Map<string, string>();
-    const page = await fetch(`${BASE}/login`, { redirect: 'manual' });
-    absorb(jar, page);
-    const html = await page.text();
-    const csrf = formBody(html, '/login', '/login')?.get('_csrf') ?? '';
-    const res = await fetch(`${BASE}/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookieHeader(jar) },
-      body: new URLSearchParams({ login, password: PASSWORD, _csrf: csrf, next: '/' }).toString(),
-    });
-    absorb(jar, res);
-    if (res.status !== 303 || !jar.has('taahil_session'))
-      throw new Error(`could not sign in as ${login}: ${res.status}`);
-    return { cookie: cookieHeader(jar), jar, csrf };
-  };
+  const signIn = (login: string) => signInAs(BASE, login);
   const as = {} as Record<Role, Session>;
   for (const role of ROLES) as[role] = await signIn(role);
   // the members of the check-in burst share one CSRF pair (the token is bound to the cookie, not the user)
