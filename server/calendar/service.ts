@@ -2,6 +2,7 @@ import ical, { ICalEventStatus } from 'ical-generator';
 import type { ActivityService } from '../activities/service.ts';
 import { randomString } from '../auth/tokens.ts';
 import type { AuditRepository } from '../core/audit.ts';
+import { dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { forbidden, notFound } from '../core/errors.ts';
 import { can, isTrainer, unitScope, type Viewer } from '../core/policy.ts';
@@ -105,26 +106,22 @@ export class CalendarService {
       prev = isoDateInZone(startOfDay(from, this.tz, -7), this.tz);
       next = isoDateInZone(to, this.tz);
     }
-    const rows = this.repo.sessions(scope, from, to);
-    const days: { date: string; start: Date; sessions: typeof rows }[] = [];
-    if (query.view === 'week') {
-      for (let i = 0; i < 7; i++) {
-        const start = startOfDay(from, this.tz, i);
-        days.push({ date: isoDateInZone(start, this.tz), start, sessions: [] });
-      }
-    }
-    for (const r of rows) {
-      const date = isoDateInZone(r.startsAt, this.tz);
-      let d = days.find((x) => x.date === date);
-      if (!d) {
-        d = { date, start: startOfDay(r.startsAt, this.tz), sessions: [] };
-        days.push(d);
-      }
-      d.sessions.push(r);
-    }
+    // a unit's (or the organisation's) sessions are the same for every coordinator of it and
+    // the whole office: read and grouped once while the data is unchanged, and the rendered
+    // days kept (`keptKey`, with today's mark); one's own calendar is read each time
+    const shared = scope.unitPaths !== undefined;
+    const scopeKey = scope.unitPaths === 'all' ? '*' : (scope.unitPaths ?? []).join(' ');
+    const dataKey = `calendar.days|${query.view}|${from.getTime()}|${to.getTime()}|${scopeKey}`;
+    const { days, total } = shared
+      ? dataCache(this.db).get(dataKey, () => deepFreeze(this.daysOf(scope, query.view, from, to)))
+      : this.daysOf(scope, query.view, from, to);
+    const today = isoDateInZone(new Date(), this.tz);
     const us = unitScope(viewer);
+    const unitsKey = us === 'all' ? '*' : us.join(' ');
     const units = staff
-      ? this.repo.unitOptions().filter((u) => us === 'all' || us.some((p) => u.path.startsWith(p)))
+      ? dataCache(this.db).get(`calendar.units|${unitsKey}`, () =>
+          deepFreeze(this.repo.unitOptions().filter((u) => us === 'all' || us.some((p) => u.path.startsWith(p)))),
+        )
       : [];
     return {
       q: { ...query, unit: unitId },
@@ -133,12 +130,40 @@ export class CalendarService {
       days,
       prev,
       next,
-      today: isoDateInZone(new Date(), this.tz),
+      today,
       staff,
       units,
+      unitsKey,
+      keptKey: shared ? `${dataKey}|${today}` : null,
       token: this.repo.tokenOf(viewer.userId),
-      total: rows.length,
+      total,
     };
+  }
+
+  /** the sessions between two instants by day of the zone (each day of a week, even empty; a month's days with sessions) */
+  private daysOf(scope: CalendarScope, view: CalendarQuery['view'], from: Date, to: Date) {
+    const rows = this.repo.sessions(scope, from, to);
+    const days: { date: string; start: Date; sessions: typeof rows }[] = [];
+    const byDate = new Map<string, (typeof days)[number]>();
+    if (view === 'week') {
+      for (let i = 0; i < 7; i++) {
+        const start = startOfDay(from, this.tz, i);
+        const d = { date: isoDateInZone(start, this.tz), start, sessions: [] };
+        days.push(d);
+        byDate.set(d.date, d);
+      }
+    }
+    for (const r of rows) {
+      const date = isoDateInZone(r.startsAt, this.tz);
+      let d = byDate.get(date);
+      if (!d) {
+        d = { date, start: startOfDay(r.startsAt, this.tz), sessions: [] };
+        days.push(d);
+        byDate.set(date, d);
+      }
+      d.sessions.push(r);
+    }
+    return { days, total: rows.length };
   }
 
   /**

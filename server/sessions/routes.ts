@@ -26,7 +26,8 @@ const routes: FastifyPluginAsync = async (app) => {
       'sessions/list',
       {
         ...data,
-        ...service.formOptions(),
+        // the forms (and their trainer select) are only for those who plan the activity
+        ...(data.canPlan ? service.formOptions() : { trainers: [] }),
         weekdays: WEEKDAYS,
         ruleValues: service.ruleValues(data.activity),
         addValues: { place: data.activity.location ?? '' },

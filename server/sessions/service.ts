@@ -2,6 +2,7 @@ import type { Activity, ActivityService } from '../activities/service.ts';
 import { randomString } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { AuditRepository } from '../core/audit.ts';
+import { dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
@@ -52,15 +53,18 @@ export class SessionService {
   /** The sessions page: every session with its clashes. */
   list(viewer: Viewer | null, activityId: number) {
     const view = this.activities.get(viewer, activityId);
-    const rows = this.repo.listOf(activityId);
-    const clashes = this.repo.clashes(rows.filter((r) => r.status === 'scheduled'));
-    const bySession = new Map<number, Clash[]>();
-    for (const c of clashes) if (c.sessionId) bySession.set(c.sessionId, [...(bySession.get(c.sessionId) ?? []), c]);
-    return {
-      ...view,
-      rows: rows.map((r) => ({ ...r, clashes: bySession.get(r.id) ?? [] })),
-      rule: this.ruleOf(view.activity),
-    };
+    return { ...view, rows: this.rowsOf(activityId), rule: this.ruleOf(view.activity) };
+  }
+
+  /** an activity's sessions with their clashes: the same for everyone who may see it, kept while the data is unchanged */
+  private rowsOf(activityId: number) {
+    return dataCache(this.db).get(`sessions.list|${activityId}`, () => {
+      const rows = this.repo.listOf(activityId);
+      const clashes = this.repo.clashes(rows.filter((r) => r.status === 'scheduled'));
+      const bySession = new Map<number, Clash[]>();
+      for (const c of clashes) if (c.sessionId) bySession.set(c.sessionId, [...(bySession.get(c.sessionId) ?? []), c]);
+      return deepFreeze(rows.map((r) => ({ ...r, clashes: bySession.get(r.id) ?? [] })));
+    });
   }
 
   /** One session with its activity, when the viewer may see the activity. */
@@ -85,12 +89,17 @@ export class SessionService {
     if (a.status === 'cancelled' || a.status === 'finished') throw new FormError({ _form: 'sessions.errors.closed' });
   }
 
+  /** the active trainers (for the forms' select and to check a choice), kept while the data is unchanged */
+  private trainerOptions() {
+    return dataCache(this.db).get('sessions|trainerOptions', () => deepFreeze(this.activities.repo.trainerOptions()));
+  }
+
   formOptions() {
-    return { trainers: this.activities.repo.trainerOptions() };
+    return { trainers: this.trainerOptions() };
   }
 
   private checkTrainer(trainerUserId: number | null, field = 'trainerUserId') {
-    if (trainerUserId && !this.activities.repo.trainerOptions().some((t) => t.id === trainerUserId))
+    if (trainerUserId && !this.trainerOptions().some((t) => t.id === trainerUserId))
       throw new FormError({ [field]: 'sessions.errors.unknownTrainer' });
   }
 
