@@ -1,6 +1,9 @@
-import { and, asc, count, eq, inArray, isNotNull, isNull, like, type SQL } from 'drizzle-orm';
-import { members, units } from '../../db/schema.ts';
-import type { Db } from '../core/db.ts';
+import { and, asc, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { type AttendanceStatus, members, units } from '../../db/schema.ts';
+import { ROSTER_STATUSES } from '../attendance/rules.ts';
+import { dataCache } from '../core/cache.ts';
+import { type Db, prepared } from '../core/db.ts';
+import { activeMembersPerUnit, allUnits } from '../units/repository.ts';
 
 const cardCols = {
   id: members.id,
@@ -13,6 +16,24 @@ const cardCols = {
   cardToken: members.cardToken,
   cardIssuedAt: members.cardIssuedAt,
 };
+
+/** `(?, ?, ?)` for the roster statuses */
+const ROSTER_IN = `(${ROSTER_STATUSES.map(() => '?').join(', ')})`;
+
+/** active members with a card per unit, for a list of units (json_each) */
+const cardedQuery = (db: Db) =>
+  db
+    .select({ unitId: members.unitId, n: sql<number>`count(*)` })
+    .from(members)
+    .where(
+      and(
+        sql`${members.unitId} in (select value from json_each(${sql.placeholder('ids')}))`,
+        eq(members.status, 'active'),
+        isNotNull(members.cardToken),
+      ),
+    )
+    .groupBy(members.unitId)
+    .prepare();
 
 export type CardMember = NonNullable<ReturnType<CardsRepository['member']>>;
 
@@ -58,43 +79,66 @@ export class CardsRepository {
       .get();
   }
 
-  /** the units a print run covers: the unit itself, or its whole subtree */
+  /** the units a print run covers, in path order: the unit itself, or its whole subtree (archived units too) */
+  private unitsOf(unit: { id: number; path: string }, subtree: boolean): readonly { id: number; path: string }[] {
+    return subtree ? allUnits(this.db).filter((u) => u.path.startsWith(unit.path)) : [unit];
+  }
+
   private unitIds(unit: { id: number; path: string }, subtree: boolean): number[] {
-    if (!subtree) return [unit.id];
-    return this.db
-      .select({ id: units.id })
-      .from(units)
-      .where(like(units.path, `${unit.path}%`))
-      .all()
-      .map((u) => u.id);
+    return this.unitsOf(unit, subtree).map((u) => u.id);
   }
 
   private activeIn(unitIds: number[], extra?: SQL) {
     return and(inArray(members.unitId, unitIds), eq(members.status, 'active'), extra);
   }
 
-  /** active members of the unit (or subtree) with a card, by unit then name; one page */
+  /**
+   * Active members with a card, per unit, for these units: kept per unit until the database
+   * changes, like the active members per unit they are taken from (units/repository.ts).
+   */
+  private cardedPerUnit(unitIds: number[]): Map<number, number> {
+    return dataCache(this.db, 'unit-carded', 5000).getMany(unitIds, (missing) => {
+      const out = new Map(missing.map((id) => [id, 0]));
+      for (const r of prepared(this.db, cardedQuery).all({ ids: JSON.stringify(missing) })) out.set(r.unitId, r.n);
+      return out;
+    });
+  }
+
+  /**
+   * One page of the active members of the unit (or subtree) with a card, by unit path then name,
+   * with how many have a card (`total`) and how many have none (`missing`). The counts come
+   * from the per-unit counts (each unit counted once and kept), and the page reads only the
+   * units it falls in: never a count or a sort of every member of the subtree.
+   */
   printable(unit: { id: number; path: string }, subtree: boolean, limit: number, offset: number) {
-    const ids = this.unitIds(unit, subtree);
-    const rows = this.db
-      .select(cardCols)
-      .from(members)
-      .innerJoin(units, eq(units.id, members.unitId))
-      .where(this.activeIn(ids, isNotNull(members.cardToken)))
-      .orderBy(asc(units.path), asc(members.fullName), asc(members.id))
-      .limit(limit)
-      .offset(offset)
-      .all();
-    const total = this.db
-      .select({ n: count() })
-      .from(members)
-      .where(this.activeIn(ids, isNotNull(members.cardToken)))
-      .get()!.n;
-    const missing = this.db
-      .select({ n: count() })
-      .from(members)
-      .where(this.activeIn(ids, isNull(members.cardToken)))
-      .get()!.n;
+    const covered = this.unitsOf(unit, subtree);
+    const ids = covered.map((u) => u.id);
+    const active = activeMembersPerUnit(this.db, ids);
+    const carded = this.cardedPerUnit(ids);
+    let total = 0;
+    let missing = 0;
+    // the units this page falls in, and how many of the first one's cards come before it
+    const onPage: number[] = [];
+    let skip = offset;
+    for (const u of covered) {
+      const n = carded.get(u.id) ?? 0;
+      total += n;
+      missing += (active.get(u.id) ?? 0) - n;
+      if (n === 0 || total <= offset || total - n >= offset + limit) continue;
+      if (onPage.length === 0) skip = offset - (total - n);
+      onPage.push(u.id);
+    }
+    const rows = onPage.length
+      ? this.db
+          .select(cardCols)
+          .from(members)
+          .innerJoin(units, eq(units.id, members.unitId))
+          .where(this.activeIn(onPage, isNotNull(members.cardToken)))
+          .orderBy(asc(units.path), asc(members.fullName), asc(members.id))
+          .limit(limit)
+          .offset(skip)
+          .all()
+      : [];
     return { rows, total, missing };
   }
 
@@ -108,5 +152,42 @@ export class CardsRepository {
       .limit(limit)
       .all()
       .map((r) => r.id);
+  }
+
+  /**
+   * Everyone the sheet entry grid lists: the activity's roster and whoever was marked in these
+   * sessions without being on it (walk-ins, members who left), as [id, name, unit id] rows in
+   * the stored names' order (the Arabic order the page sorts them in is then a few comparisons
+   * a row). One statement: the ids from two index ranges, then each member's row.
+   */
+  gridMembers(activityId: number, sessionIds: number[]): [number, string, number][] {
+    return this.db.$client
+      .prepare(
+        `select m.id, m.full_name, m.unit_id from members m
+          where m.id in (select e.member_id from enrolments e where e.activity_id = ? and e.status in ${ROSTER_IN}
+                         union select a.member_id from attendance a where a.session_id in (select value from json_each(?)))
+          order by m.full_name, m.id`,
+      )
+      .raw(true)
+      .all(activityId, ...ROSTER_STATUSES, JSON.stringify(sessionIds)) as [number, string, number][];
+  }
+
+  /** the stored marks of these members in these sessions (a page of the sheet entry grid), by member then session */
+  marksOf(sessionIds: number[], memberIds: number[]): Map<number, Map<number, AttendanceStatus>> {
+    const out = new Map<number, Map<number, AttendanceStatus>>();
+    if (sessionIds.length === 0 || memberIds.length === 0) return out;
+    const rows = this.db.$client
+      .prepare(
+        `select member_id, session_id, status from attendance
+          where session_id in (select value from json_each(?)) and member_id in (select value from json_each(?))`,
+      )
+      .raw(true)
+      .all(JSON.stringify(sessionIds), JSON.stringify(memberIds)) as [number, number, AttendanceStatus][];
+    for (const [memberId, sessionId, status] of rows) {
+      const cells = out.get(memberId);
+      if (cells) cells.set(sessionId, status);
+      else out.set(memberId, new Map([[sessionId, status]]));
+    }
+    return out;
   }
 }

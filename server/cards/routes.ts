@@ -170,30 +170,35 @@ const routes: FastifyPluginAsync = async (app) => {
   });
 
   // ---------------------------------------------------------------- a filled paper sheet typed in
-  const renderGrid = (req: FastifyRequest, reply: FastifyReply, page: number, err?: FormError) => {
-    const data = service.grid(req.viewer, idOf(req), page);
+  const renderGrid = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    q: { page: number; members: number },
+    err?: FormError,
+  ) => {
+    const data = service.grid(req.viewer, idOf(req), q.page, q.members);
     const locals = { ...data, uname: unitName(req.locale), mainClass: 'container wide' };
     if (err) return reply.renderForm('cards/grid', locals, err, req.body);
     return reply.render('cards/grid', locals);
   };
 
   app.get('/activities/:id/sheet-entry', async (req, reply) =>
-    renderGrid(req, reply, parseQuery(gridQuery, req.query).page),
+    renderGrid(req, reply, parseQuery(gridQuery, req.query)),
   );
 
   app.post('/activities/:id/sheet-entry', async (req, reply) => {
     const id = idOf(req);
-    const page = parseQuery(gridQuery, req.body).page;
+    const q = parseQuery(gridQuery, req.body);
     try {
       const form = parseGridForm(req.body);
       const { changed } = service.saveGrid(req.viewer, id, form, { ip: req.ip });
       return reply.redirectWith(
-        `/activities/${id}/sheet-entry?page=${page}`,
+        `/activities/${id}/sheet-entry?page=${q.page}&members=${q.members}`,
         changed ? 'cards.flash.gridSaved' : 'cards.flash.gridUnchanged',
       );
     } catch (err) {
       if (!(err instanceof FormError)) throw err;
-      return renderGrid(req, reply, page, err);
+      return renderGrid(req, reply, q, err);
     }
   });
 };

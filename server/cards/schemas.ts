@@ -23,7 +23,10 @@ export const unitCardsQuery = z.object({
 export const issueMissingSchema = z.object({ subtree: checkbox });
 
 export const gridQuery = z.object({
+  /** the page of session columns */
   page: z.coerce.number().int().min(1).max(10_000).default(1),
+  /** the page of members (rows) */
+  members: z.coerce.number().int().min(1).max(100_000).default(1),
 });
 
 export interface GridForm {

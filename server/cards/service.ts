@@ -8,6 +8,7 @@ import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
 import { authorize, can, isOffice, isTrainer, type Viewer } from '../core/policy.ts';
+import { allUnits } from '../units/repository.ts';
 import { cardUrl, isOurCardToken, newCardToken, readCode } from './codes.ts';
 import { type CardMember, CardsRepository } from './repository.ts';
 import type { GridForm } from './schemas.ts';
@@ -18,6 +19,12 @@ export const PRINT_PAGE = 160;
 export const ISSUE_BATCH = 5000;
 /** session columns of the sheet entry grid per page */
 export const GRID_COLUMNS = 8;
+/** members (rows) of the sheet entry grid per page: a 1,500-member lecture is typed in 15 pages */
+export const GRID_ROWS = 100;
+
+/** names in Arabic order, as the attendance matrix and the rosters sort them */
+const gridCollator = new Intl.Collator('ar');
+const NO_CELLS: ReadonlyMap<number, AttendanceStatus> = new Map();
 
 export type ScanOutcome =
   | 'marked'
@@ -358,30 +365,59 @@ export class CardsService {
 
   /**
    * The grid to type a filled paper sheet in: the activity's members × its sessions the
-   * viewer may mark (the trainer's own, or all for the office), a page of columns at a time.
+   * viewer may mark (the trainer's own, or all for the office), a page of columns and a page
+   * of members at a time. Everyone on the grid (the roster and the walk-ins of its sessions,
+   * in Arabic name order as the attendance matrix lists them, then by id) is counted and
+   * ordered by name alone (no unit join), but only the page's members are rendered and only
+   * their marks in the page's sessions read.
    */
-  grid(viewer: Viewer | null, activityId: number, page: number, now = new Date()) {
-    const m = this.attendance.matrix(viewer, activityId, now);
-    const markable = m.columns.filter((c) => can(viewer, 'attendance.mark', c) && now >= markingOpensAt(c, m.activity));
+  grid(viewer: Viewer | null, activityId: number, page: number, membersPage = 1, now = new Date()) {
+    const activity = this.att.activity(activityId);
+    if (!activity) throw notFound();
+    const sessions = this.att.activitySessions(activity.id).filter((s) => s.status !== 'cancelled');
+    const markable = sessions.filter((c) => can(viewer, 'attendance.mark', c) && now >= markingOpensAt(c, activity));
+    // only the office and a trainer of a session that has started may type a sheet in
     if (!markable.length && !isOffice(viewer)) throw forbidden();
     const pages = Math.max(1, Math.ceil(markable.length / GRID_COLUMNS));
     const p = Math.min(Math.max(1, page), pages);
     const columns = markable.slice((p - 1) * GRID_COLUMNS, p * GRID_COLUMNS).map((c) => ({
       ...c,
-      closed: now > editClosesAt(c, m.activity),
+      closed: now > editClosesAt(c, activity),
     }));
+    // no session to type in (the office before the first one): the page says so, no members to read
+    const everyone = columns.length
+      ? this.repo
+          .gridMembers(
+            activity.id,
+            sessions.map((s) => s.id),
+          )
+          .sort((a, b) => gridCollator.compare(a[1], b[1]) || a[0] - b[0])
+      : [];
+    const memberPages = Math.max(1, Math.ceil(everyone.length / GRID_ROWS));
+    const mp = Math.min(Math.max(1, membersPage), memberPages);
+    const shown = everyone.slice((mp - 1) * GRID_ROWS, mp * GRID_ROWS);
+    const marks = this.repo.marksOf(
+      columns.map((c) => c.id),
+      shown.map(([id]) => id),
+    );
+    const unitsById = new Map(allUnits(this.db).map((u) => [u.id, u]));
     return {
-      activity: m.activity,
-      rows: m.rows.map((r) => ({
-        memberId: r.memberId,
-        fullName: r.fullName,
-        unitNameAr: r.unitNameAr,
-        unitNameEn: r.unitNameEn,
-        cells: r.cells,
+      activity,
+      rows: shown.map(([memberId, fullName, unitId]) => ({
+        memberId,
+        fullName,
+        unitNameAr: unitsById.get(unitId)?.nameAr ?? '',
+        unitNameEn: unitsById.get(unitId)?.nameEn ?? null,
+        cells: marks.get(memberId) ?? NO_CELLS,
       })),
       columns,
       page: p,
       pages,
+      membersPage: mp,
+      memberPages,
+      membersFrom: shown.length ? (mp - 1) * GRID_ROWS + 1 : 0,
+      membersTo: (mp - 1) * GRID_ROWS + shown.length,
+      membersTotal: everyone.length,
       isOffice: isOffice(viewer),
     };
   }

@@ -2,7 +2,7 @@ import type { AuditRepository } from '../core/audit.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import { authorize, can, inScope, unitScope, type Viewer } from '../core/policy.ts';
-import { type UnitRow, UnitsRepository } from './repository.ts';
+import { activeMembersPerUnit, allUnits, subtreeMemberCounts, type UnitRow, UnitsRepository } from './repository.ts';
 import type { UnitEdit, UnitForm } from './schemas.ts';
 
 /**
@@ -14,7 +14,9 @@ export function treeOrder<T extends { id: number; parentId: number | null }>(row
   const children = new Map<number | null, T[]>();
   for (const r of rows) {
     const key = r.parentId !== null && ids.has(r.parentId) ? r.parentId : null;
-    children.set(key, [...(children.get(key) ?? []), r]);
+    const siblings = children.get(key);
+    if (siblings) siblings.push(r);
+    else children.set(key, [r]);
   }
   const out: T[] = [];
   const visit = (parent: number | null) => {
@@ -44,14 +46,17 @@ export class UnitsService {
     this.repo = new UnitsRepository(db);
   }
 
-  /** The tree in path order with subtree member counts, limited to the viewer's scope. */
+  /**
+   * The tree in path order with subtree member counts, limited to the viewer's scope. The
+   * members of archived units count in the units above them even when the archived ones are hidden.
+   */
   tree(viewer: Viewer | null, opts: { withArchived: boolean }): TreeNode[] {
     authorize(viewer, 'units.view');
     const scope = unitScope(viewer);
-    const counts = this.repo.subtreeMemberCounts();
-    const rows = treeOrder(
-      this.repo.all(opts).filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p))),
-    );
+    const all = allUnits(this.db);
+    const visible = scope === 'all' ? all : all.filter((u) => scope.some((p) => u.path.startsWith(p)));
+    const counts = subtreeMemberCounts(this.db, visible, all);
+    const rows = treeOrder(opts.withArchived ? [...visible] : visible.filter((u) => !u.archivedAt));
     // depth relative to the shallowest unit shown, so a coordinator's subtree starts at the left
     const minDepth = Math.min(...rows.map((u) => u.path.split('/').length), Number.POSITIVE_INFINITY);
     return rows.map((unit) => ({
@@ -67,15 +72,16 @@ export class UnitsService {
     const unit = this.repo.find(id);
     if (!unit) throw notFound();
     if (!can(viewer, 'units.viewOne', unit.path)) throw forbidden();
-    const counts = this.repo.subtreeMemberCounts();
-    const children = this.repo.children(id).map((c) => ({ unit: c, members: counts.get(c.id) ?? 0 }));
+    const childRows = this.repo.children(id);
+    const counts = subtreeMemberCounts(this.db, [unit, ...childRows], allUnits(this.db));
+    const children = childRows.map((c) => ({ unit: c, members: counts.get(c.id) ?? 0 }));
     const ancestors = this.repo.ancestors(unit.path).filter((a) => inScope(viewer, a.path));
     return {
       unit,
       ancestors,
       children,
       members: counts.get(id) ?? 0,
-      ownMembers: this.repo.ownMemberCount(id),
+      ownMembers: activeMembersPerUnit(this.db, [id]).get(id) ?? 0,
       canManage: can(viewer, 'units.manage'),
       canDelete: can(viewer, 'units.manage') && !this.repo.hasHistory(id),
     };
@@ -85,7 +91,7 @@ export class UnitsService {
   options(viewer: Viewer | null): UnitRow[] {
     const scope = unitScope(viewer);
     return treeOrder(
-      this.repo.all({ withArchived: false }).filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p))),
+      allUnits(this.db).filter((u) => !u.archivedAt && (scope === 'all' || scope.some((p) => u.path.startsWith(p)))),
     );
   }
 
