@@ -465,6 +465,21 @@ export class FollowupRepository {
     }[];
   }
 
+  /** how many absences (and absent members) of a subtree absencesBetween would list without its limit */
+  absenceCounts(path: string, from: Date, to: Date): { absences: number; members: number } {
+    return this.db.$client
+      .prepare(
+        `select count(*) as absences, count(distinct at.member_id) as members
+         from sessions s
+         cross join attendance at on at.session_id = s.id
+         cross join members m on m.id = at.member_id
+         cross join units u on u.id = m.unit_id
+         where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
+           and at.status = 'absent' and u.path like @path escape '\\'`,
+      )
+      .get({ from: from.getTime(), to: to.getTime(), path: like(path) }) as { absences: number; members: number };
+  }
+
   /**
    * Sessions of [from, to) that concern a subtree: organised by one of its units or with
    * members of it on the roster (how many of them), oldest first.

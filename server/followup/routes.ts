@@ -151,7 +151,21 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.get('/followup/digest', async (req, reply) => {
     const q = parseQuery(digestQuery, req.query);
-    return reply.render('followup/digest', { ...digests.page(req.viewer, q), q });
+    const page = digests.page(req.viewer, q);
+    // a list's pages keep the unit, the week and the page shown of the other lists (1: left out)
+    const current = {
+      unit: page.unit.id,
+      from: page.fromValue,
+      absencesPage: page.absences.page,
+      atRiskPage: page.atRisk.page,
+      upcomingPage: page.upcoming.page,
+    };
+    const pageUrl = (key: keyof typeof current, n: number) => {
+      const params: Record<string, unknown> = { ...current, [key]: n };
+      for (const k of ['absencesPage', 'atRiskPage', 'upcomingPage']) if (params[k] === 1) params[k] = undefined;
+      return `/followup/digest${withQuery(params, {})}`;
+    };
+    return reply.render('followup/digest', { ...page, q, pageUrl });
   });
 };
 

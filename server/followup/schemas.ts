@@ -33,5 +33,9 @@ export const digestQuery = z.object({
   unit: optionalId,
   /** first day of the 7-day window, YYYY-MM-DD in the organisation's zone (default: 7 days ago) */
   from: optionalDateString,
+  /** the page shown of each of its lists */
+  absencesPage: z.coerce.number().int().min(1).max(100000).default(1),
+  atRiskPage: z.coerce.number().int().min(1).max(100000).default(1),
+  upcomingPage: z.coerce.number().int().min(1).max(100000).default(1),
 });
 export type DigestQuery = z.infer<typeof digestQuery>;

@@ -2,6 +2,26 @@ import type { ActivityKind, AttendanceStatus } from '../../db/schema.ts';
 import { escapeLike } from '../core/arabic.ts';
 import type { Db } from '../core/db.ts';
 
+/** the never-attended list stops at this many rows (its total is then counted apart) */
+export const NEVER_LIMIT = 5000;
+
+/**
+ * Nominated or approved enrolments in activities held in the range with no present/late mark:
+ * the enrolment's counters (its marks in the activity's sessions that are not cancelled, kept by
+ * the attendance service) say so without reading its marks; enrolments_status_idx reaches only
+ * the nominated and approved enrolments of each activity (SQLite otherwise takes the (activity,
+ * member) index and reads every enrolment of the activity).
+ */
+const NEVER_ROWS = `
+    from (select distinct s.activity_id as id from sessions s
+          where s.starts_at >= @from and s.starts_at < @to and s.starts_at <= @now and s.status <> 'cancelled') held
+    cross join activities a on a.id = held.id
+    cross join enrolments e indexed by enrolments_status_idx on e.activity_id = a.id and e.status in ('nominated', 'approved')
+    cross join members m on m.id = e.member_id
+    cross join units u on u.id = m.unit_id
+    where a.status <> 'draft' and a.status <> 'cancelled' and u.path like @path escape '\\'
+      and e.attended_count + e.late_count = 0`;
+
 /**
  * The report queries. Every one starts from an indexed range (sessions by start time,
  * enrolment events by (status, time), certificates by issue time, activities by status)
@@ -163,29 +183,33 @@ export const SQL = {
     select distinct a.organising_unit_id as unitId
     from sessions s cross join activities a on a.id = s.activity_id
     where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled' and a.status <> 'draft'`,
+  /**
+   * the start of the last session (not cancelled, before @to) each unit organised: per activity,
+   * its latest such session by sessions_activity_idx read backwards (not all its sessions);
+   * materialized, so that SQLite does not run the subquery again for the outer filter
+   */
   lastSessionOfUnits: `
-    select a.organising_unit_id as unitId, max(s.starts_at) as lastAt
-    from activities a cross join sessions s on s.activity_id = a.id
-    where a.organising_unit_id in (select value from json_each(@ids)) and s.status <> 'cancelled'
-      and a.status <> 'draft' and s.starts_at < @to
-    group by a.organising_unit_id`,
-  /** nominated or approved enrolments in activities held in the range with no present/late mark */
+    with per as materialized (
+      select a.organising_unit_id as unitId,
+        (select s.starts_at from sessions s
+         where s.activity_id = a.id and s.starts_at < @to and s.status <> 'cancelled'
+         order by s.starts_at desc limit 1) as lastAt
+      from activities a
+      where a.organising_unit_id in (select value from json_each(@ids)) and a.status <> 'draft')
+    select unitId, max(lastAt) as lastAt from per where lastAt is not null group by unitId`,
+  /**
+   * nominated or approved enrolments in activities held in the range with no present/late mark
+   * (NEVER_ROWS), in activity and name order, NEVER_LIMIT rows at most
+   */
   neverAttended: `
     select e.id as enrolmentId, e.status as status, e.source as source, e.member_id as memberId,
       m.full_name as fullName, m.phone as phone, m.unit_id as unitId, a.id as activityId, a.title as activityTitle,
       a.kind as kind
-    from (select distinct s.activity_id as id from sessions s
-          where s.starts_at >= @from and s.starts_at < @to and s.starts_at <= @now and s.status <> 'cancelled') held
-    cross join activities a on a.id = held.id
-    cross join enrolments e on e.activity_id = a.id and e.status in ('nominated', 'approved')
-    cross join members m on m.id = e.member_id
-    cross join units u on u.id = m.unit_id
-    where a.status <> 'draft' and a.status <> 'cancelled' and u.path like @path escape '\\'
-      and not exists (
-        select 1 from sessions s2 cross join attendance at2 on at2.session_id = s2.id and at2.member_id = e.member_id
-        where s2.activity_id = e.activity_id and s2.status <> 'cancelled' and at2.status in ('present', 'late'))
+    ${NEVER_ROWS}
     order by a.title, m.full_name
-    limit 5000`,
+    limit ${NEVER_LIMIT}`,
+  /** how many neverAttended would list without its limit */
+  neverAttendedCount: `select count(*) as n ${NEVER_ROWS}`,
 } as const;
 
 export interface UnitRow {
@@ -377,6 +401,11 @@ export class ReportsRepository {
         (r) => [r.unitId, r.lastAt],
       ),
     );
+  }
+
+  /** how many rows neverAttended would give without its limit */
+  neverAttendedCount(r: RangeParams & { now: number }): number {
+    return (this.db.$client.prepare(SQL.neverAttendedCount).get({ ...r, path: likePrefix(r.path) }) as { n: number }).n;
   }
 
   neverAttended(r: RangeParams & { now: number }) {

@@ -4,8 +4,9 @@ import type { Feature } from '../core/features.ts';
 import { fieldErrors, parseQuery } from '../core/forms.ts';
 import { type Locale, translator } from '../core/i18n.ts';
 import { parseId } from '../core/ids.ts';
-import { authorize, can } from '../core/policy.ts';
+import { authorize, can, isOffice } from '../core/policy.ts';
 import { dateFormatter, isoDateInZone, startOfDay } from '../core/time.ts';
+import { withQuery } from '../core/urls.ts';
 import { barChart, lineChart } from './charts.ts';
 import { toCsv } from './csv.ts';
 import type { UnitRow } from './repository.ts';
@@ -237,17 +238,30 @@ const routes: FastifyPluginAsync = async (app) => {
     const tz = app.config.TAAHIL_TZ;
     const fromStr = isoDateInZone(result.range.from, tz);
     const toStr = isoDateInZone(startOfDay(result.range.to, tz, -1), tz);
-    const query = `list=${q.list}&unit=${result.unit.id}&from=${fromStr}&to=${toStr}`;
+    const query = { list: q.list, unit: result.unit.id, from: fromStr, to: toStr };
+    // one page of the list shown; its total is the whole list's (the CSV has every row)
+    const shown =
+      q.list === 'below'
+        ? s.followUpPage(result.below, q.page)
+        : q.list === 'inactive'
+          ? s.followUpPage(result.inactive, q.page)
+          : s.followUpPage(result.never, q.page, result.neverTotal);
+    const viewer = req.viewer!;
     return reply.render(
       'reports/follow-up',
       {
-        ...result,
+        unit: result.unit,
+        range: result.range,
         list: q.list,
-        units: s.unitOptions(req.viewer!),
+        ...shown,
+        // the unit select (331 units for the office) is kept rendered per scope (core/render.ts kept)
+        units: () => s.unitOptions(viewer),
+        unitsKey: isOffice(viewer) ? '*' : viewer.coordinatorUnits.map((u) => u.path).join(' '),
         unitName: (u: UnitRow) => unitName(u, lang),
         unitOf: (id: number) => result.unitById.get(id),
-        csvUrl: `/reports/follow-up.csv?${query}`,
-        tabUrl: (list: string) => `/reports/follow-up?list=${list}&unit=${result.unit.id}&from=${fromStr}&to=${toStr}`,
+        csvUrl: `/reports/follow-up.csv${withQuery(query, {})}`,
+        tabUrl: (list: string) => `/reports/follow-up${withQuery(query, { list })}`,
+        withQuery: (c: Record<string, unknown>) => withQuery(query, c),
         canMembers: can(req.viewer, 'members.list'),
         errors,
         values: {

@@ -39,4 +39,6 @@ export const followUpQuery = z.object({
   list: z.enum(['below', 'inactive', 'never']).catch('below'),
   from: day,
   to: day,
+  /** the page of the list shown (not a page number: the first; past the last: the last, see followUpPage) */
+  page: z.coerce.number().int().min(1).max(100000).catch(1),
 });

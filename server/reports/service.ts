@@ -1,11 +1,11 @@
 import { ACTIVITY_KINDS, type ActivityKind } from '../../db/schema.ts';
-import { dataCache } from '../core/cache.ts';
+import { dataCache, deepFreeze } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
 import { forbidden, notFound } from '../core/errors.ts';
 import { authorize, can, isOffice, type Viewer } from '../core/policy.ts';
 import { monthRange, startOfDay, zonedParts, zonedToUtc } from '../core/time.ts';
 import { type AtRiskRow, membersBelowRule } from './progress.ts';
-import { ReportsRepository, type UnitRow } from './repository.ts';
+import { NEVER_LIMIT, type RangeParams, ReportsRepository, type UnitRow } from './repository.ts';
 
 export const DEFAULT_YOUTH = { min: 18, max: 35 };
 
@@ -81,6 +81,9 @@ export const shiftMonth = (month: string, delta: number) => {
 };
 
 export type FollowUpList = 'below' | 'inactive' | 'never';
+
+/** rows of a follow-up list on one page (the member list's page size) */
+export const FOLLOW_UP_PAGE = 50;
 
 /** The monthly qualification report, the follow-up lists and the subtree scope they obey. */
 export class ReportsService {
@@ -265,6 +268,13 @@ export class ReportsService {
     return to > from ? { from, to } : { from, to: startOfDay(from, this.tz, 1) };
   }
 
+  /**
+   * The rows of a follow-up list for a subtree and period, the whole list (the CSV exports it,
+   * the page shows a page of it): kept while the data is unchanged and within the minute of `now`
+   * (sessions that have started count), for every viewer of the unit. The list of members below
+   * their rule runs every running enrolment of the subtree through the completion rule (7,500 for
+   * the whole large organisation, about 100 ms): computed once, not on every page.
+   */
   followUp(
     viewer: Viewer | null,
     q: { list: FollowUpList; unit: number | null; from: string | null; to: string | null },
@@ -273,13 +283,22 @@ export class ReportsService {
     const unit = this.resolveUnit(viewer, q.unit);
     const range = this.followUpRange(q, now);
     const r = { from: range.from.getTime(), to: range.to.getTime(), path: unit.path };
+    const minute = Math.floor(now.getTime() / 60_000);
+    const lists = dataCache(this.db).get(
+      `reports.followUp|${q.list}|${unit.id}|${unit.path}|${r.from}|${r.to}|${minute}`,
+      () => deepFreeze(this.followUpLists(q.list, unit, r, now)),
+    );
+    return { unit, range, ...lists };
+  }
+
+  private followUpLists(list: FollowUpList, unit: UnitRow, r: RangeParams, now: Date) {
     const subtree = this.repo.subtree(unit.path);
     const unitById = new Map(subtree.map((u) => [u.id, u]));
     let below: AtRiskRow[] = [];
     let inactive: { unit: UnitRow; lastAt: Date | null }[] = [];
     let never: ReturnType<ReportsRepository['neverAttended']> = [];
-    if (q.list === 'below') below = membersBelowRule(this.repo, unit.path, { from: r.from, to: r.to }, now);
-    if (q.list === 'inactive') {
+    if (list === 'below') below = membersBelowRule(this.repo, unit.path, { from: r.from, to: r.to }, now);
+    if (list === 'inactive') {
       const active = this.repo.activeUnits(r.from, r.to);
       const idle = subtree.filter((u) => !active.has(u.id));
       const last = this.repo.lastSessionOfUnits(
@@ -288,7 +307,29 @@ export class ReportsService {
       );
       inactive = idle.map((u) => ({ unit: u, lastAt: last.has(u.id) ? new Date(last.get(u.id)!) : null }));
     }
-    if (q.list === 'never') never = this.repo.neverAttended({ ...r, now: now.getTime() });
-    return { unit, range, unitById, below, inactive, never };
+    let neverTotal = 0;
+    if (list === 'never') {
+      const q = { ...r, now: now.getTime() };
+      never = this.repo.neverAttended(q);
+      // the list stops at NEVER_LIMIT rows; the total stays exact
+      neverTotal = never.length < NEVER_LIMIT ? never.length : this.repo.neverAttendedCount(q);
+    }
+    return { unitById, below, inactive, never, neverTotal };
+  }
+
+  /**
+   * One page (FOLLOW_UP_PAGE rows) of the follow-up list shown, a page past the last showing the
+   * last, with the list's exact total: `total` when the rows read stopped short of it (`listed`).
+   */
+  followUpPage<T>(rows: readonly T[], page: number, total = rows.length) {
+    const pages = Math.max(1, Math.ceil(rows.length / FOLLOW_UP_PAGE));
+    const current = Math.min(Math.max(1, page), pages);
+    return {
+      rows: rows.slice((current - 1) * FOLLOW_UP_PAGE, current * FOLLOW_UP_PAGE),
+      total,
+      listed: rows.length,
+      page: current,
+      pages,
+    };
   }
 }
