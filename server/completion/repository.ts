@@ -35,6 +35,21 @@ export interface SessionRow {
   status: 'scheduled' | 'cancelled';
 }
 
+/** `(?, ?, ?)` for TRACKED in a plain statement */
+const TRACKED_IN = `(${TRACKED.map(() => '?').join(', ')})`;
+
+export interface EnrolmentWithMember {
+  id: number;
+  memberId: number;
+  status: EnrolmentStatus;
+  assessmentScore: number | null;
+  completionOverridden: boolean;
+  fullName: string;
+  unitPath: string;
+  unitNameAr: string;
+  unitNameEn: string | null;
+}
+
 /** an activity's enrolments that take part in completion, with the member and their unit */
 function enrolmentsQuery(db: Db, where: SQL) {
   return db
@@ -103,6 +118,28 @@ const memberQuery = (db: Db) =>
     .where(eq(members.id, sql.placeholder('id')))
     .prepare();
 
+// the eligibility page's programme, its phases and a phase's activities: built once per connection
+const programmeQuery = (db: Db) =>
+  db
+    .select()
+    .from(programmes)
+    .where(eq(programmes.id, sql.placeholder('id')))
+    .prepare();
+const phasesOfQuery = (db: Db) =>
+  db
+    .select()
+    .from(phases)
+    .where(eq(phases.programmeId, sql.placeholder('programmeId')))
+    .orderBy(asc(phases.position))
+    .prepare();
+const activitiesOfPhaseQuery = (db: Db) =>
+  db
+    .select({ id: activities.id, title: activities.title })
+    .from(activities)
+    .where(eq(activities.phaseId, sql.placeholder('phaseId')))
+    .orderBy(asc(activities.id))
+    .prepare();
+
 /** Queries behind progress, results, assessment and eligibility. */
 export class CompletionRepository {
   constructor(private db: Db) {}
@@ -159,14 +196,57 @@ export class CompletionRepository {
   }
 
   /** Enrolments of an activity that take part in completion, with the member and their unit. */
-  enrolmentsOf(activityId: number, opts: { memberIds?: number[]; statuses?: EnrolmentStatus[] } = {}) {
+  enrolmentsOf(
+    activityId: number,
+    opts: { memberIds?: number[]; statuses?: EnrolmentStatus[] } = {},
+  ): EnrolmentWithMember[] {
     if (opts.memberIds?.length === 0) return [];
+    if (!opts.memberIds && !opts.statuses) return this.allEnrolmentsOf(activityId);
     // one member's own progress (an activity page): the statement prepared once per connection
     if (opts.memberIds?.length === 1 && !opts.statuses)
       return prepared(this.db, enrolmentOfMemberQuery).all({ activityId, memberId: opts.memberIds[0] });
     const conds: SQL[] = [eq(enrolments.activityId, activityId), inArray(enrolments.status, opts.statuses ?? TRACKED)];
     if (opts.memberIds) conds.push(inArray(enrolments.memberId, opts.memberIds));
     return enrolmentsQuery(this.db, and(...conds)!).all();
+  }
+
+  /**
+   * All of them (the progress page, the decision, the assessment form): the statement of
+   * enrolmentsQuery with rows as arrays. Drizzle's mapping of 1,500 rows cost as much as the query.
+   */
+  private allEnrolmentsOf(activityId: number): EnrolmentWithMember[] {
+    const rows = this.db.$client
+      .prepare(
+        `select e.id, e.member_id, e.status, e.assessment_score, e.completion_overridden, m.full_name, u.path, u.name_ar, u.name_en
+         from enrolments e inner join members m on m.id = e.member_id inner join units u on u.id = m.unit_id
+         where (e.activity_id = ? and e.status in ${TRACKED_IN})
+         order by m.full_name asc`,
+      )
+      .raw(true)
+      .all(activityId, ...TRACKED) as [
+      number,
+      number,
+      EnrolmentStatus,
+      number | null,
+      number,
+      string,
+      string,
+      string,
+      string | null,
+    ][];
+    return rows.map(
+      ([id, memberId, status, assessmentScore, overridden, fullName, unitPath, unitNameAr, unitNameEn]) => ({
+        id,
+        memberId,
+        status,
+        assessmentScore,
+        completionOverridden: overridden === 1,
+        fullName,
+        unitPath,
+        unitNameAr,
+        unitNameEn,
+      }),
+    );
   }
 
   /** One member's enrolments that take part in completion, with their activity. */
@@ -235,11 +315,11 @@ export class CompletionRepository {
   // ---------------------------------------------------------------- phases and eligibility
 
   programme(id: number) {
-    return this.db.select().from(programmes).where(eq(programmes.id, id)).get();
+    return prepared(this.db, programmeQuery).get({ id });
   }
 
   phasesOf(programmeId: number) {
-    return this.db.select().from(phases).where(eq(phases.programmeId, programmeId)).orderBy(asc(phases.position)).all();
+    return prepared(this.db, phasesOfQuery).all({ programmeId });
   }
 
   phase(id: number) {
@@ -270,20 +350,16 @@ export class CompletionRepository {
       .get();
   }
 
-  /**
-   * Members who completed an activity of a phase, with when (the latest decision to
-   * "completed"), optionally within [from, to) and within a unit subtree.
-   */
   /** the activities of a phase (the eligibility page's choice) */
   activitiesOfPhase(phaseId: number) {
-    return this.db
-      .select({ id: activities.id, title: activities.title })
-      .from(activities)
-      .where(eq(activities.phaseId, phaseId))
-      .orderBy(asc(activities.id))
-      .all();
+    return prepared(this.db, activitiesOfPhaseQuery).all({ phaseId });
   }
 
+  /**
+   * Members who completed an activity of a phase, with when (the latest decision to
+   * "completed"), optionally within [from, to) and within a unit subtree: a page of them in
+   * unit and name order, and how many there are.
+   */
   completedInPhase(opts: {
     phaseId: number;
     /** only this activity of the phase */
@@ -294,7 +370,10 @@ export class CompletionRepository {
     limit: number;
     offset: number;
   }) {
-    const completedAt = sql<number>`(select max(${enrolmentEvents.at}) from ${enrolmentEvents} where ${enrolmentEvents.enrolmentId} = ${enrolments.id} and ${enrolmentEvents.toStatus} = 'completed')`;
+    // The unary + keeps SQLite on enrolment_events' (enrolment_id) index: a handful of events
+    // per row. Without it SQLite takes the (to_status, created_at) index and walks every
+    // completion of the organisation (270,000 on the large file) for each row: 3–60 s a page.
+    const completedAt = sql<number>`(select max(${enrolmentEvents.at}) from ${enrolmentEvents} where ${enrolmentEvents.enrolmentId} = ${enrolments.id} and +${enrolmentEvents.toStatus} = 'completed')`;
     const conds: SQL[] = [eq(enrolments.status, 'completed'), eq(activities.phaseId, opts.phaseId)];
     if (opts.activityId) conds.push(eq(enrolments.activityId, opts.activityId));
     if (opts.unitPath) conds.push(sql`${units.path} like ${`${escapeLike(opts.unitPath)}%`} escape '\\'`);
@@ -320,19 +399,24 @@ export class CompletionRepository {
         .innerJoin(units, eq(units.id, members.unitId))
         .where(where);
     const rows = base()
-      .orderBy(asc(units.path), asc(members.fullName))
+      // the enrolment last: rows of one name in one unit keep their place from page to page
+      .orderBy(asc(units.path), asc(members.fullName), asc(enrolments.id))
       .limit(opts.limit)
       .offset(opts.offset)
       .all()
       .map((r) => ({ ...r, completedAt: r.completedAt === null ? null : new Date(r.completedAt) }));
-    const total = this.db
+    // every enrolment has its member and every member its unit (foreign keys): the count reads
+    // them only to filter by unit
+    let counted = this.db
       .select({ n: sql<number>`count(*)` })
       .from(enrolments)
       .innerJoin(activities, eq(activities.id, enrolments.activityId))
-      .innerJoin(members, eq(members.id, enrolments.memberId))
-      .innerJoin(units, eq(units.id, members.unitId))
-      .where(where)
-      .get()!.n;
+      .$dynamic();
+    if (opts.unitPath)
+      counted = counted
+        .innerJoin(members, eq(members.id, enrolments.memberId))
+        .innerJoin(units, eq(units.id, members.unitId));
+    const total = counted.where(where).get()!.n;
     return { rows, total };
   }
 

@@ -6,6 +6,7 @@ import { parseForm, parseQuery } from '../core/forms.ts';
 import { translator } from '../core/i18n.ts';
 import { parseId } from '../core/ids.ts';
 import { isOffice } from '../core/policy.ts';
+import { isoDateInZone } from '../core/time.ts';
 import { withQuery } from '../core/urls.ts';
 import { eligibilityQuery, overrideSchema } from './schemas.ts';
 import { CompletionService } from './service.ts';
@@ -114,7 +115,9 @@ const routes: FastifyPluginAsync = async (app) => {
         (en && r.unitNameEn) || r.unitNameAr,
         r.phone ?? '',
         r.activityTitle,
-        r.completedAt ? r.completedAt.toLocaleDateString('en-CA', { timeZone: tz }) : '',
+        // YYYY-MM-DD in the organisation's zone (what toLocaleDateString('en-CA') gave, without
+        // building an Intl formatter for every row: 0.2 ms each)
+        r.completedAt ? isoDateInZone(r.completedAt, tz) : '',
       ]),
     ]);
     return reply

@@ -90,78 +90,103 @@ export function computeProgress(
   now: Date,
   assessmentScore: number | null = null,
 ): Progress {
+  return progressCalculator(rule, sessions, now)(marks, assessmentScore);
+}
+
+/**
+ * `computeProgress` for many enrolments of one activity: the sessions are filtered and sorted
+ * once, then each enrolment's marks are counted against them.
+ */
+export function progressCalculator(
+  rule: CompletionRule,
+  sessions: SessionFact[],
+  now: Date,
+): (marks: Map<number, AttendanceStatus>, assessmentScore?: number | null) => Progress {
   const live = sessions.filter((s) => !s.cancelled).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
   const heldSessions = live.filter((s) => s.startsAt.getTime() <= now.getTime());
   const remaining = live.length - heldSessions.length;
-  const counts = { present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 };
-  const heldValues: number[] = [];
-  let run = 0;
-  let longestRun = 0;
-  for (const s of heldSessions) {
-    const status = marks.get(s.id) ?? null;
-    if (status === null) counts.unmarked++;
-    else counts[status]++;
-    const v = value(rule, status);
-    if (v !== null) heldValues.push(v);
-    if (status === 'absent' || status === null) {
-      run++;
-      longestRun = Math.max(longestRun, run);
-    } else if (status !== 'excused') run = 0;
-  }
-  const kept = afterDrops(heldValues, rule.dropLowest);
-  const attendedValue = kept.reduce((a, b) => a + b, 0);
-  // denominator now: held sessions, or every planned session (future ones count as not yet attended)
-  const counted =
-    rule.denominator === 'planned'
-      ? kept.length + Math.max(0, remaining - Math.max(0, rule.dropLowest - heldValues.length))
-      : kept.length;
-  const rate = counted > 0 ? (attendedValue / counted) * 100 : null;
-
-  // best case: every remaining session attended; future sessions count fully in any denominator
-  const finalValues = (k: number) =>
-    afterDrops([...heldValues, ...Array(k).fill(1), ...Array(remaining - k).fill(0)], rule.dropLowest);
-  const meets = (vals: number[]) =>
-    vals.length === 0 || (vals.reduce((a, b) => a + b, 0) / vals.length) * 100 + EPS >= rule.minAttendancePct;
-  let needed: number | null = null;
-  for (let k = 0; k <= remaining; k++) {
-    if (meets(finalValues(k))) {
-      needed = k;
-      break;
+  return (marks, assessmentScore = null) => {
+    const counts = { present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 };
+    const heldValues: number[] = [];
+    let run = 0;
+    let longestRun = 0;
+    for (const s of heldSessions) {
+      const status = marks.get(s.id) ?? null;
+      if (status === null) counts.unmarked++;
+      else counts[status]++;
+      const v = value(rule, status);
+      if (v !== null) heldValues.push(v);
+      if (status === 'absent' || status === null) {
+        run++;
+        longestRun = Math.max(longestRun, run);
+      } else if (status !== 'excused') run = 0;
     }
-  }
+    const kept = afterDrops(heldValues, rule.dropLowest);
+    const attendedValue = kept.reduce((a, b) => a + b, 0);
+    // denominator now: held sessions, or every planned session (future ones count as not yet attended)
+    const counted =
+      rule.denominator === 'planned'
+        ? kept.length + Math.max(0, remaining - Math.max(0, rule.dropLowest - heldValues.length))
+        : kept.length;
+    const rate = counted > 0 ? (attendedValue / counted) * 100 : null;
 
-  let state: ProgressState = 'on_track';
-  let reason: Progress['reason'] = null;
-  if (rule.maxConsecutiveAbsences !== null && longestRun >= rule.maxConsecutiveAbsences) {
-    state = 'cannot_qualify';
-    reason = 'consecutive';
-  } else if (needed === null) {
-    state = 'cannot_qualify';
-    reason = 'attendance';
-  } else if (
-    rule.hasAssessment &&
-    assessmentScore !== null &&
-    rule.passMark !== null &&
-    assessmentScore < rule.passMark
-  ) {
-    state = 'cannot_qualify';
-    reason = 'assessment';
-  } else if (rate !== null && rate + EPS < rule.minAttendancePct) {
-    state = 'at_risk';
-  }
-  return {
-    planned: live.length,
-    held: heldSessions.length,
-    ...counts,
-    attendedValue,
-    counted,
-    rate,
-    remaining,
-    needed,
-    longestAbsenceRun: longestRun,
-    assessmentScore,
-    state,
-    reason,
+    // best case: every remaining session attended; future sessions count fully in any denominator
+    const finalValues = (k: number) =>
+      afterDrops([...heldValues, ...Array(k).fill(1), ...Array(remaining - k).fill(0)], rule.dropLowest);
+    const meets = (k: number) => {
+      const vals = finalValues(k);
+      return vals.length === 0 || (vals.reduce((a, b) => a + b, 0) / vals.length) * 100 + EPS >= rule.minAttendancePct;
+    };
+    // The fewest k that meets the minimum. Attending one more session (a 0 becomes a 1) never
+    // lowers any of the sorted values kept after the drops, nor (rounding is monotonic) their
+    // sum, and leaves their number alone: meets(k) is monotonic in k, so a binary search finds
+    // the k the first k = 0, 1, 2, … to meet it would (remaining² sorts for a long circle).
+    let needed: number | null = null;
+    if (meets(0)) needed = 0;
+    else if (remaining > 0 && meets(remaining)) {
+      let lo = 0; // does not meet
+      let hi = remaining; // meets
+      while (hi - lo > 1) {
+        const mid = (lo + hi) >> 1;
+        if (meets(mid)) hi = mid;
+        else lo = mid;
+      }
+      needed = hi;
+    }
+
+    let state: ProgressState = 'on_track';
+    let reason: Progress['reason'] = null;
+    if (rule.maxConsecutiveAbsences !== null && longestRun >= rule.maxConsecutiveAbsences) {
+      state = 'cannot_qualify';
+      reason = 'consecutive';
+    } else if (needed === null) {
+      state = 'cannot_qualify';
+      reason = 'attendance';
+    } else if (
+      rule.hasAssessment &&
+      assessmentScore !== null &&
+      rule.passMark !== null &&
+      assessmentScore < rule.passMark
+    ) {
+      state = 'cannot_qualify';
+      reason = 'assessment';
+    } else if (rate !== null && rate + EPS < rule.minAttendancePct) {
+      state = 'at_risk';
+    }
+    return {
+      planned: live.length,
+      held: heldSessions.length,
+      ...counts,
+      attendedValue,
+      counted,
+      rate,
+      remaining,
+      needed,
+      longestAbsenceRun: longestRun,
+      assessmentScore,
+      state,
+      reason,
+    };
   };
 }
 

@@ -1,12 +1,19 @@
 import type { AttendanceStatus, EnrolmentStatus } from '../../db/schema.ts';
 import type { AuditRepository } from '../core/audit.ts';
+import { dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
 import { authorize, can, inScope, isCoordinator, type Viewer } from '../core/policy.ts';
 import { parseLocalDateTime, startOfDay } from '../core/time.ts';
-import { type ActivityRow, CompletionRepository, type SessionRow, TRACKED } from './repository.ts';
-import { computeProgress, decideCompletion, type Progress, ruleOf } from './rules.ts';
+import {
+  type ActivityRow,
+  CompletionRepository,
+  type EnrolmentWithMember,
+  type SessionRow,
+  TRACKED,
+} from './repository.ts';
+import { decideCompletion, type Progress, progressCalculator, ruleOf } from './rules.ts';
 import type { EligibilityQuery, OverrideForm } from './schemas.ts';
 
 export const PAGE_SIZE = 50;
@@ -24,11 +31,16 @@ export function progressOf(
   score: number | null,
   now: Date,
 ): Progress {
+  return progressOfActivity(a, sessionRows, now)(marks, score);
+}
+
+/** `progressOf` for many enrolments of one activity: its sessions are prepared once. */
+export function progressOfActivity(a: RuleActivity, sessionRows: SessionRow[], now: Date) {
   const finished = a.status === 'finished';
   const facts = sessionRows
     .filter((s) => !(finished && s.startsAt.getTime() > now.getTime()))
     .map((s) => ({ id: s.id, startsAt: s.startsAt, cancelled: s.status === 'cancelled' }));
-  return computeProgress(ruleOf(a), facts, marks, now, score);
+  return progressCalculator(ruleOf(a), facts, now);
 }
 
 /** Completing the previous phase of the programme makes a member eligible for the next one. */
@@ -59,6 +71,7 @@ export interface ProgressRow {
   enrolmentId: number;
   memberId: number;
   fullName: string;
+  unitPath: string;
   unitNameAr: string;
   unitNameEn: string | null;
   status: EnrolmentStatus;
@@ -105,42 +118,76 @@ export class CompletionService {
     else if (isCoordinator(viewer)) scope = 'units';
     else if (viewer?.memberId) scope = 'own';
     else throw forbidden();
-    const own = scope === 'own' ? [viewer!.memberId!] : undefined;
-    let enrols = this.repo.enrolmentsOf(activityId, { memberIds: own });
-    if (scope === 'units') enrols = enrols.filter((e) => inScope(viewer, e.unitPath));
-    if (scope === 'own' && enrols.length === 0 && !opts.quiet) throw forbidden();
     const sessionRows = this.repo.sessionsOf([activityId]);
-    const marks = marksByMember(enrols.length ? this.repo.attendanceOf(activityId, own) : []);
-    const certs = enrols.some((e) => e.status === 'completed') ? this.repo.certificatesOf(activityId) : new Map();
     const now = new Date();
-    const rows: ProgressRow[] = enrols.map((e) => ({
-      enrolmentId: e.id,
-      memberId: e.memberId,
-      fullName: e.fullName,
-      unitNameAr: e.unitNameAr,
-      unitNameEn: e.unitNameEn,
-      status: e.status,
-      overridden: e.completionOverridden,
-      score: e.assessmentScore,
-      progress: progressOf(activity, sessionRows, marks.get(e.memberId) ?? new Map(), e.assessmentScore, now),
-      certificateId: certs.get(e.id)?.id ?? null,
-      certificateRevoked: !!certs.get(e.id)?.revokedAt,
-    }));
+    let rows: readonly ProgressRow[];
+    /** what the rows depend on besides the data, when everyone with the same sees the same */
+    let shared: string | null = null;
+    if (scope === 'own') {
+      const enrols = this.repo.enrolmentsOf(activityId, { memberIds: [viewer!.memberId!] });
+      if (enrols.length === 0 && !opts.quiet) throw forbidden();
+      rows = this.progressRows(activity, enrols, sessionRows, now, [viewer!.memberId!]);
+    } else {
+      // Every enrolment's progress, the same for all who see them (a coordinator sees those of
+      // its units), kept while the data is unchanged. The clock changes it only when a session
+      // starts (held, remaining, and which sessions still count once finished): the number of
+      // sessions started so far is part of the key.
+      const started = sessionRows.filter((s) => s.startsAt.getTime() <= now.getTime()).length;
+      rows = dataCache(this.db).get(`completion.progress|${activityId}|${started}`, () =>
+        deepFreeze(this.progressRows(activity, this.repo.enrolmentsOf(activityId), sessionRows, now)),
+      );
+      if (scope === 'units') rows = rows.filter((r) => inScope(viewer, r.unitPath));
+      else shared = `${activityId}|${started}`;
+    }
     const summary = { on_track: 0, at_risk: 0, cannot_qualify: 0, completed: 0, not_completed: 0 };
     for (const r of rows) {
       if (r.status === 'completed' || r.status === 'not_completed') summary[r.status]++;
       else summary[r.progress.state]++;
     }
+    const canOverride = can(viewer, 'completion.override') && activity.status === 'finished';
     return {
       activity,
       rows,
       scope,
       summary,
       canAssess: can(viewer, 'completion.assess', trainsIt) && activity.hasAssessment,
-      canOverride: can(viewer, 'completion.override') && activity.status === 'finished',
+      canOverride,
       canDecide: can(viewer, 'completion.decide') && activity.status === 'finished',
       canCertify: can(viewer, 'certificates.manage'),
+      /**
+       * Names the rendered rows, kept (views/completion/_table.eta) for all who see every row
+       * (the office, the activity's trainers) and may override them or not: 1,500 rows are 600 kB.
+       */
+      rowsKey: shared && `${shared}|${canOverride ? 'override' : 'read'}`,
     };
+  }
+
+  /** Progress rows of some enrolments of an activity: attendance and certificates in one query each. */
+  private progressRows(
+    activity: ActivityRow,
+    enrols: EnrolmentWithMember[],
+    sessionRows: SessionRow[],
+    now: Date,
+    memberIds?: number[],
+  ): ProgressRow[] {
+    const marks = marksByMember(enrols.length ? this.repo.attendanceOf(activity.id, memberIds) : []);
+    const certs = enrols.some((e) => e.status === 'completed') ? this.repo.certificatesOf(activity.id) : new Map();
+    const progress = progressOfActivity(activity, sessionRows, now);
+    const none = new Map<number, AttendanceStatus>();
+    return enrols.map((e) => ({
+      enrolmentId: e.id,
+      memberId: e.memberId,
+      fullName: e.fullName,
+      unitPath: e.unitPath,
+      unitNameAr: e.unitNameAr,
+      unitNameEn: e.unitNameEn,
+      status: e.status,
+      overridden: e.completionOverridden,
+      score: e.assessmentScore,
+      progress: progress(marks.get(e.memberId) ?? none, e.assessmentScore),
+      certificateId: certs.get(e.id)?.id ?? null,
+      certificateRevoked: !!certs.get(e.id)?.revokedAt,
+    }));
   }
 
   /** One member's progress in every activity they take part in (three queries). */
@@ -194,9 +241,10 @@ export class CompletionService {
       const sessionRows = this.repo.sessionsOf([activityId]);
       const marks = marksByMember(this.repo.attendanceOf(activityId, memberIds));
       const now = new Date();
+      const progress = progressOfActivity(activity, sessionRows, now);
       const changes: { enrolmentId: number; memberId: number; from: EnrolmentStatus; to: EnrolmentStatus }[] = [];
       for (const e of enrols) {
-        const p = progressOf(activity, sessionRows, marks.get(e.memberId) ?? new Map(), e.assessmentScore, now);
+        const p = progress(marks.get(e.memberId) ?? new Map(), e.assessmentScore);
         const to: EnrolmentStatus = decideCompletion(ruleOf(activity), p) ? 'completed' : 'not_completed';
         if (to === 'completed') result.completed++;
         else result.notCompleted++;
