@@ -396,7 +396,9 @@ export class QuotaService {
    * office. Idempotent: a released seat is no longer "approved". Returns how many.
    */
   sweep(now: Date = new Date(), activityId: number | null = null): number {
-    // a read first: pages call this on every view, and most of the time nothing is due
+    // reads first: pages call this on every view, and most of the time nothing is due (the first
+    // is one prepared look-up; the second builds and runs the whole search)
+    if (!this.repo.quotaDue(now, activityId)) return 0;
     if (!this.repo.expiredSeats(now, RESERVE_CONFIRM_MS, activityId).length) return 0;
     return tx(this.db, () => {
       const expired = this.repo.expiredSeats(now, RESERVE_CONFIRM_MS, activityId);

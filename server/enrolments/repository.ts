@@ -42,7 +42,16 @@ const countsQuery = (db: Db) =>
     .where(eq(enrolments.activityId, sql.placeholder('activityId')))
     .groupBy(enrolments.status)
     .prepare();
+/** a roster's order: the seated first, then the waiting list in its order, then by name */
+const ROSTER_ORDER = [
+  sql`case ${enrolments.status} when 'approved' then 0 when 'completed' then 1 when 'not_completed' then 2 when 'waitlisted' then 3 when 'pending' then 4 when 'nominated' then 5 else 6 end`,
+  asc(enrolments.waitlistSeq),
+  asc(members.nameSearch),
+  // equal names: always the same order, so that no row is on two pages (or on none)
+  asc(enrolments.id),
+];
 const nominatingUnit = alias(units, 'nominating_unit');
+const scopeUnit = alias(units, 'scope_unit');
 const nominator = alias(users, 'nominator');
 
 export type EnrolmentRow = typeof enrolments.$inferSelect;
@@ -368,8 +377,15 @@ export class EnrolmentRepository {
   }
 
   /**
-   * The queue and nomination lists: enrolments joined with member, unit, activity and
-   * nominator, filtered; `nominatedIn` limits to nominations by units of these subtrees.
+   * The queue, nomination and roster lists: a page of enrolments joined with member, unit,
+   * activity and nominator, filtered, and the count of all that match; `nominatedIn` limits to
+   * nominations by units of these subtrees (or by `nominatedByUserId`).
+   *
+   * The page is chosen from the enrolments alone (joined with the member and their unit only
+   * when a filter or the order needs them), through the indexes, and only its rows are joined
+   * with the rest; the count joins nothing it does not filter on. Joined first, a queue of
+   * 5,000 nominations read 5,000 members, units and activities to show 50, and the count of a
+   * city's nominations read every enrolment of the organisation with its nominating unit.
    */
   list(opts: {
     activityId?: number | null;
@@ -384,26 +400,41 @@ export class EnrolmentRepository {
   }) {
     const conds: SQL[] = [];
     if (opts.activityId) conds.push(eq(enrolments.activityId, opts.activityId));
-    if (opts.unitPath) conds.push(sql`${units.path} like ${`${escapeLike(opts.unitPath)}%`} escape '\\'`);
-    if (opts.statuses?.length) conds.push(inArray(enrolments.status, opts.statuses));
+    // the member's unit among the subtree's units, as the nominating unit below: no join with units
+    if (opts.unitPath) conds.push(inArray(members.unitId, this.unitsUnder([opts.unitPath])));
+    // Seated enrolments accumulate (nine in ten of all): a page of them is found fastest along
+    // the order, testing each row's status (unary + keeps SQLite off the status index, which
+    // would sort 320,000 ids for 50); the waiting, waitlisted, rejected and withdrawn ones are
+    // few and read through the index. Counting reads the index either way.
+    const broad = !!opts.statuses?.some((st) => SEATED.includes(st));
+    const statusIn = (byIndex: boolean) =>
+      byIndex ? inArray(enrolments.status, opts.statuses!) : sql`+${enrolments.status} in ${opts.statuses}`;
     if (opts.memberId) conds.push(eq(enrolments.memberId, opts.memberId));
     if (opts.nominatedIn) {
-      const own = opts.nominatedByUserId ? [sql`${enrolments.nominatedByUserId} = ${opts.nominatedByUserId}`] : [];
-      const byUnit = opts.nominatedIn.map((p) => sql`${nominatingUnit.path} like ${`${escapeLike(p)}%`} escape '\\'`);
+      const own = opts.nominatedByUserId ? [eq(enrolments.nominatedByUserId, opts.nominatedByUserId)] : [];
+      // the nominating unit's id among the subtrees' units (a few hundred at most): the
+      // (nominated_by_unit_id, status) index, not a join with every enrolment's unit
+      const byUnit = opts.nominatedIn.length
+        ? [inArray(enrolments.nominatedByUnitId, this.unitsUnder(opts.nominatedIn))]
+        : [];
       const any = [...own, ...byUnit];
       conds.push(any.length ? sql`(${sql.join(any, sql` or `)})` : sql`0`);
     }
-    const where = conds.length ? and(...conds) : undefined;
+    const hasStatus = !!opts.statuses?.length;
+    const where = (byIndex: boolean) => {
+      const all = hasStatus ? [...conds, statusIn(byIndex)] : conds;
+      return all.length ? and(...all) : undefined;
+    };
     const order =
-      opts.order === 'roster'
-        ? [
-            sql`case ${enrolments.status} when 'approved' then 0 when 'completed' then 1 when 'not_completed' then 2 when 'waitlisted' then 3 when 'pending' then 4 when 'nominated' then 5 else 6 end`,
-            asc(enrolments.waitlistSeq),
-            asc(members.nameSearch),
-          ]
-        : opts.order === 'recent'
-          ? [desc(enrolments.id)]
-          : [asc(enrolments.id)];
+      opts.order === 'roster' ? ROSTER_ORDER : opts.order === 'recent' ? [desc(enrolments.id)] : [asc(enrolments.id)];
+    const withMember = !!opts.unitPath || opts.order === 'roster';
+    // the ids of the page, in order (SQL scoping: the names in here are this subquery's tables)
+    const pageBase = this.db.select({ id: enrolments.id }).from(enrolments);
+    const page = (withMember ? pageBase.innerJoin(members, eq(members.id, enrolments.memberId)) : pageBase)
+      .where(where(!broad))
+      .orderBy(...order)
+      .limit(opts.limit)
+      .offset(opts.offset);
     const rows = this.db
       .select({
         id: enrolments.id,
@@ -432,20 +463,43 @@ export class EnrolmentRepository {
       .innerJoin(activities, eq(activities.id, enrolments.activityId))
       .leftJoin(nominatingUnit, eq(nominatingUnit.id, enrolments.nominatedByUnitId))
       .leftJoin(nominator, eq(nominator.id, enrolments.nominatedByUserId))
-      .where(where)
+      .where(inArray(enrolments.id, page))
       .orderBy(...order)
-      .limit(opts.limit)
-      .offset(opts.offset)
       .all();
-    const total = this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(enrolments)
-      .innerJoin(members, eq(members.id, enrolments.memberId))
-      .innerJoin(units, eq(units.id, members.unitId))
-      .leftJoin(nominatingUnit, eq(nominatingUnit.id, enrolments.nominatedByUnitId))
-      .where(where)
+    // every enrolment has its member and every member a unit (foreign keys, not null): only a
+    // filter on the member's unit needs the member
+    const countBase = this.db.select({ n: sql<number>`count(*)` }).from(enrolments);
+    const total = (opts.unitPath ? countBase.innerJoin(members, eq(members.id, enrolments.memberId)) : countBase)
+      .where(where(true))
       .get()!.n;
     return { rows, total };
+  }
+
+  /** the ids of the units of these subtrees, as a subquery (a few hundred rows at most, by units_path_idx) */
+  private unitsUnder(paths: string[]) {
+    return this.db
+      .select({ id: scopeUnit.id })
+      .from(scopeUnit)
+      .where(
+        sql.join(
+          paths.map((p) => sql`${scopeUnit.path} like ${`${escapeLike(p)}%`} escape '\\'`),
+          sql` or `,
+        ),
+      );
+  }
+
+  /**
+   * The printed sign-in sheet's rows: the seated members of an activity in the roster's order,
+   * with only what the sheet shows (one statement, no count: the sheet is never paged).
+   */
+  sheetRows(activityId: number) {
+    return this.db
+      .select({ memberId: enrolments.memberId, memberName: members.fullName })
+      .from(enrolments)
+      .innerJoin(members, eq(members.id, enrolments.memberId))
+      .where(and(eq(enrolments.activityId, activityId), inArray(enrolments.status, SEATED)))
+      .orderBy(...ROSTER_ORDER)
+      .all();
   }
 
   /** scheduled sessions of an activity, in time order */

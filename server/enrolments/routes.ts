@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { sheetCellImages } from '../cards/sheet.ts';
 import { FormError } from '../core/errors.ts';
 import type { Feature } from '../core/features.ts';
 import { parseForm, parseQuery } from '../core/forms.ts';
@@ -25,6 +24,7 @@ import {
   rosterQuery,
 } from './schemas.ts';
 import { EnrolmentService } from './service.ts';
+import { qrFunctionPaths, sheetCellQr } from './sheet-qr.ts';
 
 const idOf = (req: FastifyRequest) => parseId((req.params as { id: string }).id);
 
@@ -315,15 +315,13 @@ const routes: FastifyPluginAsync = async (app) => {
 
   app.get('/activities/:id/sign-in-sheet', async (req, reply) => {
     const data = service.signInSheet(req.viewer, idOf(req));
-    // a QR per cell (session × member) that the cards feature's scan page reads back
-    const cellQr = await sheetCellImages(
-      app.appSecret,
-      data.sheets.flat().map((s) => s.id),
-      data.rows.map((r) => r.memberId),
-    );
+    const secret = app.appSecret;
     return reply.render('enrolments/sign-in-sheet', {
       ...data,
-      cellQr,
+      // a QR code per cell (session × member) that the cards feature's scan page reads back:
+      // the parts every code shares once, each cell's own modules as the template draws it
+      qrShared: qrFunctionPaths(),
+      cellQr: (sessionId: number, memberId: number) => sheetCellQr(secret, sessionId, memberId),
       bodyClass: 'print-sheet',
       mainClass: 'sheet-main',
     });
