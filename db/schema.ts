@@ -87,7 +87,14 @@ export const members = sqliteTable(
   },
   (t) => [
     index('members_unit_idx').on(t.unitId, t.status),
+    // a unit's members in name order (then id, the index's rowid): the list sorted by unit reads
+    // the units in path order and each one's members along this, and stops after a page. Apart
+    // from members_unit_idx, which stays small for the counts and subtree sets that read it whole
+    index('members_unit_name_idx').on(t.unitId, t.status, t.nameSearch),
     index('members_name_idx').on(t.nameSearch),
+    // the list sorted by birth year (then name and id) reads this in order; a member's status and
+    // unit (a coordinator's scope) are checked here, without reading the row
+    index('members_birth_idx').on(t.birthYear, t.nameSearch, t.status, t.unitId),
     index('members_phone_idx').on(t.phone),
     uniqueIndex('members_card_token_idx').on(t.cardToken),
   ],

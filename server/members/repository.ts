@@ -33,14 +33,28 @@ const subtree = (path: string) => sql`(select id from ${units} where substr(path
  *   `member_words` (a few index ranges, intersected); 'filter' looks each member read (from
  *   the subtree, or along the name index) up in the set of those members, built once;
  *   'check' seeks each one's words in member_words_member_idx (no set to build: for words
- *   that match most members).
+ *   that match most members);
+ * - `walk`: the page is read along an index in its own order and the reading stops after it,
+ *   instead of SQLite sorting every matching member: the name index (name order: SQLite walks
+ *   it by itself when the unit index is off), the units in path order with each one's members in
+ *   name order from members_unit_name_idx (unit order: `from units cross join members`, the unit
+ *   conditions on the units), or members_birth_idx (birth-year order, named with `indexed by`:
+ *   without statistics SQLite would rather sort; it holds the status and the unit, so a
+ *   coordinator's walk reads no row it does not list). Its words are 'filter' or 'check'.
  */
 interface Access {
   unitIndex: boolean;
   words: 'drive' | 'filter' | 'check';
+  walk?: boolean;
 }
 
 const ACCESS_UNITS: Access = { unitIndex: true, words: 'drive' };
+
+/**
+ * About how many birth years the members have: read in descending birth year, a page's last
+ * year is read whole (its members sorted by name), about this fraction of the members.
+ */
+const BIRTH_YEARS = 50;
 
 /** a word range is counted up to this many rows (2.5 ms); above, the search counts as matching everyone */
 const HITS_COUNTED = 50_000;
@@ -66,6 +80,27 @@ interface PageOpts {
   offset: number;
 }
 
+/** a page of the list: its sort, the direction and the row it ends at */
+interface PageEnd {
+  sort: string;
+  dir: 'asc' | 'desc';
+  end: number;
+}
+
+/**
+ * About how many members a walk (see Access) reads to reach the end of a page, when `matches`
+ * of them are listed: in unit order the members of the unit conditions only (`inUnits`, or
+ * everyone), in the other orders everyone along the index; in descending birth year the page's
+ * last year is read whole (its members sorted by name). Null for an order no index gives.
+ */
+function walkRead(page: PageEnd, matches: number, people: number, inUnits: number | null): number | null {
+  const m = Math.max(matches, 1);
+  if (page.sort === 'name' || page.sort === 'created') return (page.end * people) / m;
+  if (page.sort === 'birthYear') return (page.end * people) / m + (page.dir === 'desc' ? people / BIRTH_YEARS : 0);
+  if (page.sort === 'unit') return Math.min(inUnits ?? people, (page.end * (inUnits ?? people)) / m);
+  return null;
+}
+
 export type ListRow = ReturnType<MembersRepository['readPage']>['rows'][number];
 
 /** Queries behind members. */
@@ -81,9 +116,13 @@ export class MembersRepository {
     return { kind: 'words' as const, words: searchWords(norm) };
   }
 
-  private where(f: MemberFilters, access: Access, s = this.search(f.q)): SQL | undefined {
+  /**
+   * `unitsFirst`: the units are the outer loop (the walk in unit order), so the unit conditions
+   * are theirs, checked on each unit read in path order (a plain `units.id in` would read them by id)
+   */
+  private where(f: MemberFilters, access: Access, s = this.search(f.q), unitsFirst = false): SQL | undefined {
     const conds: SQL[] = [];
-    const unitId = access.unitIndex ? sql`${members.unitId}` : sql`+${members.unitId}`;
+    const unitId = unitsFirst ? sql`+${units.id}` : access.unitIndex ? sql`${members.unitId}` : sql`+${members.unitId}`;
     if (f.scope !== 'all') {
       if (f.scope.length === 0) conds.push(sql`0`);
       else
@@ -95,8 +134,11 @@ export class MembersRepository {
         );
     }
     if (f.unitPath) conds.push(sql`${unitId} in ${subtree(f.unitPath)}`);
+    // a walk checks each member read against the council's set; the set must not drive it
     if (f.councilId)
-      conds.push(sql`${members.id} in (select member_id from ${memberCouncils} where council_id = ${f.councilId})`);
+      conds.push(
+        sql`${access.walk ? sql`+${members.id}` : members.id} in (select member_id from ${memberCouncils} where council_id = ${f.councilId})`,
+      );
     // the columns of the member's row: when a search's set filters the rows read along an
     // index, that cheap look-up goes first and only its hits read their row (0.7 → 0.55 ms)
     const rowConds: SQL[] = [];
@@ -140,7 +182,6 @@ export class MembersRepository {
 
   private readPage(f: MemberFilters, opts: PageOpts) {
     const search = this.search(f.q);
-    const byOrder = opts.sort === 'name' || opts.sort === 'created';
     // The count, and the sizes the way to a page is chosen from, depend on the filters only:
     // paging through a search or sorting it again reuses them while the data is unchanged (a
     // family name shared by 1,600 members costs 1.4 ms to count on the 100,000-member file).
@@ -156,20 +197,26 @@ export class MembersRepository {
         .from(members)
         .where(this.where(f, ways ? ways.count() : { unitIndex: search.kind === 'none', words: 'drive' }))
         .get()!.n;
-      return Object.freeze({ total, more: false, ways });
+      return Object.freeze({
+        total,
+        more: false,
+        ways: ways ?? (search.kind === 'none' ? this.plainWays(f, total) : null),
+      });
     });
-    // (a search counted only up to the cap matches about as many members as its words' hits)
-    const access: Access = ways
-      ? ways.page(more ? Math.max(total, ways.hits) : total, opts.offset + opts.limit, byOrder)
-      : { unitIndex: !byOrder, words: 'drive' };
+    const byOrder = opts.sort === 'name' || opts.sort === 'created';
+    const page: PageEnd = { sort: opts.sort, dir: opts.dir, end: opts.offset + opts.limit };
+    // a phone number: its few members sorted (or, for a part of one, every row read in name order)
+    const access: Access = ways ? ways.page(total, more, page) : { unitIndex: !byOrder, words: 'drive' };
     const order = opts.dir === 'desc' ? desc : asc;
     const sortCols = {
       name: [order(members.nameSearch)],
-      unit: [order(units.path), asc(members.nameSearch)],
+      // (a walk adds the unit's id, which changes nothing, paths being unique, but tells SQLite
+      // that the members read after each unit are in order)
+      unit: [order(units.path), ...(access.walk ? [order(units.id)] : []), asc(members.nameSearch)],
       birthYear: [order(members.birthYear), asc(members.nameSearch)],
       created: [order(members.id)],
     }[opts.sort] ?? [asc(members.nameSearch)];
-    const rows = this.db
+    const list = this.db
       .select({
         id: members.id,
         fullName: members.fullName,
@@ -184,13 +231,49 @@ export class MembersRepository {
         unitNameEn: units.nameEn,
       })
       .from(members)
-      .innerJoin(units, eq(units.id, members.unitId))
-      .where(this.where(f, access))
-      .orderBy(...sortCols, asc(members.id))
-      .limit(opts.limit)
-      .offset(opts.offset)
-      .all();
-    return { rows, total, more };
+      .innerJoin(units, eq(units.id, members.unitId));
+    const walk = access.walk && (page.sort === 'unit' || page.sort === 'birthYear');
+    if (!walk)
+      return {
+        rows: list
+          .where(this.where(f, access, search))
+          .orderBy(...sortCols, asc(members.id))
+          .limit(opts.limit)
+          .offset(opts.offset)
+          .all(),
+        total,
+        more,
+      };
+    // A walk finds the page's ids from the indexes alone (a member's own row is read only for a
+    // condition they do not hold), then reads those members: rows skipped by the offset, and those
+    // of a birth year sorted by name in descending order, are never read whole.
+    const ids =
+      page.sort === 'unit'
+        ? // the units in path order, each one's members in name order along members_unit_name_idx
+          this.db
+            .select({ id: members.id })
+            .from(units)
+            .crossJoin(members)
+            .where(and(eq(members.unitId, units.id), this.where(f, access, search, true)))
+            .orderBy(...sortCols, asc(members.id))
+            .limit(opts.limit)
+            .offset(opts.offset)
+        : // (Drizzle checks a column's table against the FROM, which here names the index too)
+          this.db
+            .select({ id: sql<number>`${members.id}` })
+            .from(sql`${members} indexed by members_birth_idx`)
+            .where(this.where(f, access, search))
+            .orderBy(...sortCols, asc(members.id))
+            .limit(opts.limit)
+            .offset(opts.offset);
+    return {
+      rows: list
+        .where(inArray(members.id, ids))
+        .orderBy(...sortCols, asc(members.id))
+        .all(),
+      total,
+      more,
+    };
   }
 
   /**
@@ -296,19 +379,69 @@ export class MembersRepository {
       /** the count: from the hits, or from the subtree's members (looking each up in the hits, or checking its words) */
       count: (): Access =>
         cheapest([[{ unitIndex: false, words: 'drive' }, 0.12 * setHits + 0.48 * hits], ...fromUnits(0.1, 0)]),
-      /** a page ending at row `end` of `total` hits; in name (or id) order it can also read the name index and stop */
-      page: (total: number, end: number, byOrder: boolean): Access => {
-        const read = (end * people) / Math.max(total, 1);
+      /**
+       * a page of a search that matched `total` members (counted only up to the cap when `more`):
+       * from the hits or from the subtree's members, sorted; or, in any order, walking an index
+       * in that order and stopping after the page
+       */
+      page: (total: number, more: boolean, page: PageEnd): Access => {
+        // a search counted only up to the cap matches about its words' hits, in the viewer's share of the members
+        const matches = more ? Math.max(total, (hits * (inUnits ?? people)) / Math.max(people, 1)) : total;
+        const read = total > 0 ? walkRead(page, matches, people, inUnits) : null;
+        // the birth-year index tells a member of the viewer's units without its row: only those
+        // have their words checked (the name index does not, so there each one read is checked)
+        const checked =
+          read !== null && page.sort === 'birthYear'
+            ? 0.1 * read + (check * read * (inUnits ?? people)) / Math.max(people, 1)
+            : check * (read ?? 0);
         return cheapest([
-          [{ unitIndex: false, words: 'drive' }, 0.12 * setHits + 0.73 * hits + 0.8 * total],
-          ...fromUnits(0.25, 0.8 * total),
-          ...(byOrder && total > 0
-            ? ([
-                [{ unitIndex: false, words: 'filter' }, 0.12 * setHits + 0.1 * read],
-                [{ unitIndex: false, words: 'check' }, check * read],
-              ] as [Access, number][])
-            : []),
+          [{ unitIndex: false, words: 'drive' }, 0.12 * setHits + 0.73 * hits + 0.8 * matches],
+          ...fromUnits(0.25, 0.8 * matches),
+          ...(read === null
+            ? []
+            : ([
+                [{ unitIndex: false, words: 'filter', walk: true }, 0.12 * setHits + 0.1 * read],
+                [{ unitIndex: false, words: 'check', walk: true }, checked],
+              ] as [Access, number][])),
         ]);
+      },
+    };
+  }
+
+  /**
+   * How to reach a page of the list without a search, from the same costs as searchWays (µs on
+   * the 100,000-member file): walking an index in the page's order, 0.1 a member read, 0.75 when
+   * its row must be read too for a condition the index does not hold (gender, executive; its
+   * unit and status along the name index); or reading the
+   * matching members (through the unit index, the council's members or the whole table, 0.25
+   * each) and sorting them (0.8 each). Everyone in name order is 5 ms at page 20, where a
+   * city's 3,111 members cost 24 ms along the name index and 4 ms sorted.
+   */
+  private plainWays(f: MemberFilters, total: number) {
+    const people = this.db
+      .select({ n: sql<number>`coalesce(max(${members.id}), 0)` })
+      .from(members)
+      .get()!.n;
+    const unitConds = f.scope !== 'all' || f.unitPath !== null;
+    const rowConds = f.gender !== '' || f.exec !== '';
+    // the members of the unit conditions with the status asked for: what the unit index reads
+    const inUnits = !unitConds
+      ? null
+      : !rowConds && !f.councilId
+        ? total
+        : this.db
+            .select({ n: sql<number>`count(*)` })
+            .from(members)
+            .where(this.where({ ...f, q: '', councilId: null, gender: '', exec: '' }, ACCESS_UNITS))
+            .get()!.n;
+    return {
+      page: (_total: number, _more: boolean, page: PageEnd): Access => {
+        const read = walkRead(page, total, people, inUnits);
+        const alongName = page.sort === 'name' || page.sort === 'created';
+        const rowRead = rowConds || (alongName && (unitConds || f.status !== 'all'));
+        const walk = read === null ? Number.POSITIVE_INFINITY : (rowRead ? 0.75 : 0.1) * read;
+        const sort = 0.25 * (inUnits ?? (f.councilId ? total : people)) + 0.8 * total;
+        return walk <= sort ? { unitIndex: false, words: 'drive', walk: true } : { unitIndex: true, words: 'drive' };
       },
     };
   }

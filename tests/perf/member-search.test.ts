@@ -39,10 +39,10 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 /** the statements a search runs, with the plan of each */
-function searchFor(q: string, scope: MemberFilters['scope']) {
+function searchFor(q: string, scope: MemberFilters['scope'], sort = 'name', dir: 'asc' | 'desc' = 'asc', offset = 0) {
   const repo = new MembersRepository(t.db);
   const f: MemberFilters = { q, unitPath: null, councilId: null, gender: '', exec: '', status: 'active', scope };
-  const ran = recorder.capture(() => repo.list(f, { sort: 'name', dir: 'asc', limit: 50, offset: 0 }));
+  const ran = recorder.capture(() => repo.list(f, { sort, dir, limit: 50, offset }));
   const plan = (r: RecordedQuery) =>
     (t.db.$client.prepare(`explain query plan ${r.sql}`).all(...(r.args as never[])) as { detail: string }[])
       .map((s) => s.detail)
@@ -85,5 +85,72 @@ describe('the plans of the member search', () => {
       // the counts start from the words or from the subtree's members
       for (const r of ran.filter((s) => s !== page)) expect(fullScans(t.db, r, LARGE), `${q}\n${plan(r)}`).toEqual([]);
     }
+  });
+});
+
+describe('the plans of the member list sorted by unit or by birth year', () => {
+  /** the page statement's plan as [parent is the top level, step] */
+  const stepsOf = (r: RecordedQuery) =>
+    (
+      t.db.$client.prepare(`explain query plan ${r.sql}`).all(...(r.args as never[])) as {
+        parent: number;
+        detail: string;
+      }[]
+    ).map((s) => ({ top: s.parent === 0, detail: s.detail }));
+
+  it('walks the units in path order, or the birth-year index, and sorts only the page it found', () => {
+    const raqqa = [org.units.raqqa.path];
+    const cases: [string, MemberFilters['scope'], string, 'asc' | 'desc', number][] = [];
+    for (const dir of ['asc', 'desc'] as const)
+      for (const offset of [0, 950]) {
+        cases.push(
+          ['', 'all', 'unit', dir, offset],
+          ['ا', 'all', 'unit', dir, offset],
+          ['', raqqa, 'unit', dir, offset],
+        );
+        cases.push(['', 'all', 'birthYear', dir, offset], ['ا', 'all', 'birthYear', dir, offset]);
+        // the birth-year index holds the unit: a coordinator's walk reads no row it does not list
+        if (offset === 0) cases.push(['', raqqa, 'birthYear', dir, offset]);
+      }
+    for (const [q, scope, sort, dir, offset] of cases) {
+      const label = `q=${q} ${scope} sort=${sort} ${dir} offset ${offset}`;
+      const { ran, page } = searchFor(q, scope, sort, dir, offset);
+      const steps = stepsOf(page);
+      // the page's 50 ids first, then their rows, sorted (50 rows)
+      expect(steps[0], label).toEqual({ top: true, detail: 'SEARCH members USING INTEGER PRIMARY KEY (rowid=?)' });
+      const inner = steps.filter((s) => !s.top).map((s) => s.detail);
+      if (sort === 'unit') {
+        expect(inner, label).toContain('SCAN units USING COVERING INDEX units_path_idx');
+        expect(inner, label).toContain(
+          'SEARCH members USING COVERING INDEX members_unit_name_idx (unit_id=? AND status=?)',
+        );
+        expect(inner.join('\n'), label).not.toMatch(/TEMP B-TREE/);
+      } else {
+        expect(inner, label).toContain('SCAN members USING COVERING INDEX members_birth_idx');
+        // the same year and name (ascending), or one year's members (descending), sorted by name
+        const sorts = inner.filter((d) => /TEMP B-TREE/.test(d));
+        expect(sorts, label).toEqual([
+          dir === 'asc' ? 'USE TEMP B-TREE FOR LAST TERM OF ORDER BY' : 'USE TEMP B-TREE FOR LAST 2 TERMS OF ORDER BY',
+        ]);
+      }
+      // each member read checked against the words: its own (check) or the set of hits (filter)
+      if (q)
+        expect(inner.join('\n'), label).toMatch(
+          /SEARCH member_words USING (COVERING INDEX member_words_member_idx \(member_id=\?|PRIMARY KEY \(token>\?)/,
+        );
+      // the counts start from the words or from the subtree's members (the whole organisation's
+      // count reads an index whole: it is kept while the data is unchanged)
+      if (q || scope !== 'all')
+        for (const r of ran.filter((s) => s !== page)) expect(fullScans(t.db, r, LARGE), label).toEqual([]);
+    }
+  });
+
+  it("sorts a coordinator's deep page in name order from the subtree's members, not along the name index", () => {
+    // the name index does not hold the unit: walking it to the 200th of the coordinator's ~220
+    // members would read most of the organisation's rows
+    const { ran, page, plan } = searchFor('', [org.units.raqqa.path], 'name', 'asc', 150);
+    expect(plan(page)).toMatch(/SEARCH members USING INDEX members_unit_(name_)?idx \(unit_id=\? AND status=\?\)/);
+    expect(plan(page)).toMatch(/USE TEMP B-TREE FOR ORDER BY/);
+    for (const r of ran) expect(fullScans(t.db, r, LARGE), plan(r)).toEqual([]);
   });
 });

@@ -175,6 +175,53 @@ describe('the indexes the hot queries must pick (issue 12)', () => {
     expect(steps.join('\n')).not.toMatch(/attendance/);
   });
 
+  // the member list sorted by unit: the units in path order, each one's members in name order
+  // along members_unit_name_idx, stopping after the page (members/repository.ts readPage); no sort
+  it('reads a page of the member list in unit order from the indexes alone, without sorting', () => {
+    for (const dir of ['asc', 'desc']) {
+      const sql = `select m.id from units u cross join members m
+        where m.unit_id = u.id and (+u.id in (select id from units where substr(path, 1, ?) = ?)) and m.status = 'active'
+        order by u.path ${dir}, u.id ${dir}, m.name_search, m.id limit 50 offset 950`;
+      const steps = plan(sql, [3, '/1/']);
+      // the units read in path order (the subtree's ids a set looked up per unit), then their members
+      expect(steps[0], dir).toBe('SCAN u USING COVERING INDEX units_path_idx');
+      expect(steps, dir).toContain('SEARCH m USING COVERING INDEX members_unit_name_idx (unit_id=? AND status=?)');
+      expect(steps.join('\n'), dir).not.toMatch(/TEMP B-TREE/);
+    }
+  });
+
+  // sorted by birth year: members_birth_idx read in order (named: SQLite would rather sort);
+  // only members of the same year and name (ascending), or of one year (descending), are sorted
+  it('reads a page of the member list in birth-year order along its index', () => {
+    const sql = (dir: string) => `select m.id from members m indexed by members_birth_idx where m.status = 'active'
+      order by m.birth_year ${dir}, m.name_search, m.id limit 50 offset 950`;
+    expect(plan(sql('asc'), [])).toEqual([
+      'SCAN m USING COVERING INDEX members_birth_idx',
+      'USE TEMP B-TREE FOR LAST TERM OF ORDER BY',
+    ]);
+    expect(plan(sql('desc'), [])).toEqual([
+      'SCAN m USING COVERING INDEX members_birth_idx',
+      'USE TEMP B-TREE FOR LAST 2 TERMS OF ORDER BY',
+    ]);
+  });
+
+  it('keeps the other readers of the member indexes on their plans', () => {
+    // counts and subtree sets read the small (unit_id, status) index, not the longer ones
+    const perUnit = `select unit_id, count(*) as n from members where status = 'active' group by unit_id`;
+    expect(plan(perUnit, [])).toEqual(['SCAN members USING COVERING INDEX members_unit_idx']);
+    expect(plan(`select count(*) from members where status = 'active'`, [])).toEqual([
+      'SCAN members USING COVERING INDEX members_unit_idx',
+    ]);
+    const subtree = `select count(*) from members where unit_id in (select id from units where substr(path, 1, ?) = ?)
+      and status = 'active'`;
+    expect(plan(subtree, [5, '/1/2/'])[0]).toBe(
+      'SEARCH members USING COVERING INDEX members_unit_idx (unit_id=? AND status=?)',
+    );
+    // the name order still walks the name index (no new index with status first takes it over)
+    const byName = `select id from members where status = 'active' order by name_search limit 50`;
+    expect(plan(byName, [])).toEqual(['SCAN members USING INDEX members_name_idx']);
+  });
+
   it('checks enrolment at check-in with one point look-up', () => {
     const sql = `select id from enrolments where activity_id = ? and member_id = ? and status in ('approved', 'completed', 'not_completed')`;
     expect(plan(sql, [1, 1]).join('\n')).toMatch(/enrolments_activity_member_idx \(activity_id=\? AND member_id=\?\)/);
