@@ -97,6 +97,9 @@ export const members = sqliteTable(
     index('members_birth_idx').on(t.birthYear, t.nameSearch, t.status, t.unitId),
     index('members_phone_idx').on(t.phone),
     uniqueIndex('members_card_token_idx').on(t.cardToken),
+    // the active members with a card, per unit: the cards' print run counts them without reading
+    // the table (server/cards/repository.ts)
+    index('members_card_unit_idx').on(t.unitId, t.status).where(sql`card_token is not null`),
   ],
 );
 
@@ -460,6 +463,13 @@ export const enrolments = sqliteTable(
     index('enrolments_member_idx').on(t.memberId),
     index('enrolments_status_idx').on(t.activityId, t.status),
     index('enrolments_unit_idx').on(t.nominatedByUnitId, t.status),
+    // the nomination queue: its filters by the statuses of the few enrolments not seated (waiting,
+    // waitlisted, refused, withdrawn), and a coordinator's own nominations (server/enrolments/
+    // repository.ts list()). Partial: a query uses it only when it repeats this condition, so the
+    // queries that select the seated statuses with another index keep theirs (an index on status
+    // alone took over the eligibility list's plan)
+    index('enrolments_unseated_idx').on(t.status).where(sql`status not in ('approved', 'completed', 'not_completed')`),
+    index('enrolments_nominator_idx').on(t.nominatedByUserId),
     // the few completed enrolments still waiting for their certificate (the dashboard's "to issue")
     index('enrolments_uncertified_idx').on(t.activityId).where(sql`status = 'completed' and certified = 0`),
   ],

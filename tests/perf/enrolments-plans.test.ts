@@ -15,21 +15,6 @@ const LARGE = ['members', 'sessions', 'enrolments', 'enrolment_events', 'attenda
 const db = openDatabase(':memory:');
 const sqlite: Database.Database = db.$client;
 
-// The queue needs an index on enrolments (status) and one on (nominated_by_user_id): requested
-// for a migration (issue 12, the enrolment report). Until it is in, this test adds them to its
-// own database; once an index on those columns exists, nothing is added.
-function ensureIndex(name: string, column: string) {
-  const indexes = sqlite.prepare(`pragma index_list('enrolments')`).all() as { name: string }[];
-  const onColumn = indexes.some((i) => {
-    const cols = sqlite.prepare(`pragma index_info('${i.name}')`).all() as { name: string }[];
-    return cols.length === 1 && cols[0].name === column;
-  });
-  if (!onColumn) sqlite.exec(`create index ${name} on enrolments (${column})`);
-}
-beforeAll(() => {
-  ensureIndex('enrolments_by_status_idx', 'status');
-  ensureIndex('enrolments_nominator_idx', 'nominated_by_user_id');
-});
 afterAll(() => sqlite.close());
 
 /** the statements a call runs, with their plans */
@@ -106,12 +91,25 @@ describe('the nomination queue', () => {
     expect(count.sql).not.toMatch(/join "units"/);
   });
 
-  it('pages the seated (nine in ten enrolments) along the order instead of sorting them, and counts them by the index', () => {
+  it('pages the seated (nine in ten enrolments) along the order instead of sorting them', () => {
     const [rows, count] = statementsOf(() => repo.list({ statuses: SEATED, order: 'recent', ...page }));
     // the page's ids: read in id order until 150 match, no sort of 320,000 ids
     expect(rows.plan.join('\n')).toMatch(/LIST SUBQUERY \d+\nSCAN enrolments(\n|$)/);
     expect(rows.plan.filter((s) => s.includes('TEMP B-TREE'))).toHaveLength(0);
-    expect(fullScans(count.plan)).toEqual([]);
+    // Their count over the whole organisation reads the table: nine rows in ten match, and an
+    // index on status alone, which would serve it, took over the plans of other lists (the
+    // eligibility list walked every completed enrolment through it). The partial index serves
+    // only the statuses not seated.
+    expect(count.plan.join('\n')).not.toMatch(/enrolments_unseated_idx/);
+  });
+
+  it('leaves the partial index to the queries that repeat its condition', () => {
+    const plan = (q: string) =>
+      (sqlite.prepare(`explain query plan ${q}`).all() as { detail: string }[]).map((r) => r.detail).join('\n');
+    expect(plan("select id from enrolments where status = 'completed' and activity_id in (select 1)")).not.toMatch(
+      /unseated/,
+    );
+    expect(plan("select count(*) from enrolments where status in ('nominated', 'pending')")).not.toMatch(/unseated/);
   });
 
   it("reads a roster's page and the sign-in sheet by the activity", () => {
