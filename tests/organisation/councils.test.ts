@@ -79,3 +79,28 @@ describe('councils', () => {
     expect((await office.post('/councils/999999/archive')).status).toBe(404);
   });
 });
+
+describe("a council's member pages", () => {
+  it('lists every member once, in name order, on both sides of the page where the reading changes', async () => {
+    const c = makeCouncil(t.db, { nameAr: 'مجلس كبير', kind: 'other' });
+    // 1,120 members (some not in the council between them, one name twice): pages 1–20 walk the
+    // name index, pages 21–23 take the council's members first; both in the same order
+    const names: string[] = [];
+    t.db.$client.transaction(() => {
+      for (let i = 0; i < 1200; i++) {
+        const fullName = `عضو ${String(i % 1119).padStart(4, '0')}`;
+        const inCouncil = i % 15 !== 7;
+        makeMember(t.db, { unitId: org.units.karama.id, fullName, councilIds: inCouncil ? [c.id] : [] });
+        if (inCouncil) names.push(fullName);
+      }
+    })();
+    names.sort();
+    const listed: string[] = [];
+    for (let page = 1; page <= 23; page++) {
+      const html = (await office.get(`/councils/${c.id}?page=${page}`)).body;
+      listed.push(...[...textOf(html).matchAll(/عضو \d{4}/g)].map((m) => m[0]));
+    }
+    expect(listed).toEqual(names);
+    expect(textOf((await office.get('/councils')).body)).toMatch(new RegExp(`مجلس كبير .*? ${names.length} `));
+  });
+});
