@@ -6,7 +6,7 @@
  * hundreds of milliseconds a request. No timing here: the plans only.
  */
 import type Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/core/db.ts';
 import { QuotaRepository } from '../../server/enrolments/quota-repository.ts';
 import { EnrolmentRepository, SEATED } from '../../server/enrolments/repository.ts';
