@@ -7,7 +7,7 @@
     if (!boxes.length || !head) continue;
     const all = document.createElement('input');
     all.type = 'checkbox';
-    all.setAttribute('aria-label', document.documentElement.lang === 'ar' ? 'تحديد الكل' : 'Select all');
+    all.setAttribute('aria-label', form.dataset.selectAll ?? '');
     all.addEventListener('change', () => {
       for (const b of boxes) b.checked = all.checked;
     });

@@ -199,3 +199,19 @@ describe('a roster of members with the same name', () => {
     expect(pages.flat().sort((x, y) => x - y)).toEqual(ids);
   });
 });
+
+describe('the "select all" switch', () => {
+  it('takes its label from the translations, in the viewer’s language', async () => {
+    const office = await signedIn('office');
+    const activity = makeActivity(t.db, { organisingUnitId: org.units.centre.id });
+    makeEnrolment(t.db, {
+      activityId: activity.id,
+      memberId: makeMember(t.db, { unitId: org.units.karama.id }).id,
+      status: 'nominated',
+    });
+    expect((await office.get('/nominations')).body).toContain('class="queue-form" data-select-all="تحديد الكل"');
+    await office.post('/lang/en', { next: '/nominations' });
+    expect((await office.get('/nominations')).body).toContain('class="queue-form" data-select-all="Select all"');
+    expect((await office.get(`/activities/${activity.id}/nominate`)).body).toContain('data-select-all="Select all"');
+  });
+});
