@@ -62,6 +62,12 @@ describe('programmes and phases', () => {
       programmeId: id,
       phaseId: phases[1].id,
     });
+    // the list: its two phases and one activity (counted for every programme in one read)
+    const other = await as.office.post('/programmes', { title: 'برنامج آخر', organisingUnitId: '' });
+    expect(other.status).toBe(303);
+    const list = textOf((await as.office.get('/programmes')).body);
+    expect(list).toMatch(/برنامج التأهيل .*? 2 1 /);
+    expect(list).toMatch(/برنامج آخر .*?0 0 /);
     const page = textOf((await as.office.get(`/programmes/${id}`)).body);
     expect(page.indexOf('الأعضاء المنتسبون')).toBeLessThan(page.indexOf('الكادر القيادي'));
     expect(page).toContain('دورة المرحلة');
