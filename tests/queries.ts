@@ -53,14 +53,22 @@ export function queryRecorder(db: Db) {
   };
 }
 
+/** The steps of a statement's EXPLAIN QUERY PLAN, run with the given parameters, e.g. "SEARCH m USING INDEX …". */
+export function planSteps(db: Db, sql: string, args: unknown[] = []): string[] {
+  return (db.$client.prepare(`explain query plan ${sql}`).all(...(args as never[])) as { detail: string }[]).map(
+    (r) => r.detail,
+  );
+}
+
+/** The plan of a recorded statement, with the parameters it ran with. */
+export const planOf = (db: Db, q: RecordedQuery): string[] => planSteps(db, q.sql, q.args);
+
 const NOT_ALIASES = ['where', 'on', 'join', 'left', 'inner', 'cross', 'order', 'group', 'limit', 'using'];
 
 /** The large tables (of `large`) a recorded statement reads in full, by its EXPLAIN QUERY PLAN. */
 export function fullScans(db: Db, q: RecordedQuery, large: string[]): string[] {
   const sql = q.sql.replace(/"/g, '');
-  const steps = (
-    db.$client.prepare(`explain query plan ${sql}`).all(...(q.args as never[])) as { detail: string }[]
-  ).map((r) => r.detail);
+  const steps = planSteps(db, sql, q.args);
   const alias = new Map<string, string>();
   for (const m of sql.matchAll(/\b(?:from|join)\s+(\w+)(?:\s+(?:as\s+)?(\w+))?/gi)) {
     alias.set(m[1].toLowerCase(), m[1].toLowerCase());

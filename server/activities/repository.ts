@@ -19,7 +19,7 @@ import {
 } from '../../db/schema.ts';
 import { enrolledCount, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
-import { cachedById } from '../core/cache.ts';
+import { cachedById, dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, existsRow, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
@@ -193,14 +193,19 @@ export class ActivityRepository {
   }
 
   /** active users with the trainer role */
-  trainerOptions() {
-    return this.db
-      .selectDistinct({ id: users.id, displayName: users.displayName })
-      .from(users)
-      .innerJoin(userRoles, eq(userRoles.userId, users.id))
-      .where(and(eq(userRoles.role, 'trainer'), eq(users.active, true)))
-      .orderBy(asc(users.displayName))
-      .all();
+  /** the active trainers, kept while the data is unchanged (the session forms and their checks) */
+  trainerOptions(): readonly { id: number; displayName: string }[] {
+    return dataCache(this.db).get('activities.trainerOptions', () =>
+      deepFreeze(
+        this.db
+          .selectDistinct({ id: users.id, displayName: users.displayName })
+          .from(users)
+          .innerJoin(userRoles, eq(userRoles.userId, users.id))
+          .where(and(eq(userRoles.role, 'trainer'), eq(users.active, true)))
+          .orderBy(asc(users.displayName))
+          .all(),
+      ),
+    );
   }
 
   insert(values: ActivityValues & { createdBy: number }): number {

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import QRCode from 'qrcode';
 import type { AttendanceStatus } from '../../db/schema.ts';
 import { inAudience } from '../activities/audience.ts';
-import { computeProgress, ruleOf } from '../completion/rules.ts';
+import { progressCalculator, ruleOf } from '../completion/rules.ts';
 import type { AuditRepository } from '../core/audit.ts';
 import { dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
@@ -666,11 +666,13 @@ export class AttendanceService {
     }
     const rule = ruleOf(activity);
     const facts = sessions.map((s) => ({ id: s.id, startsAt: s.startsAt, cancelled: false }));
+    // the sessions sorted once for every member's progress
+    const progressOf = progressCalculator(rule, facts, now);
     const rows = members.map((m) => {
       const cells = byMember.get(m.memberId) ?? new Map<number, AttendanceStatus>();
       const counts = emptyCounts();
       for (const st of cells.values()) counts[st]++;
-      const progress = computeProgress(rule, facts, cells, now);
+      const progress = progressOf(cells);
       return { ...m, walkIn: !known.has(m.memberId), cells, counts, rate: progress.rate };
     });
     const columns = sessions.map((s) => {

@@ -242,10 +242,11 @@ export class CompletionService {
       const marks = marksByMember(this.repo.attendanceOf(activityId, memberIds));
       const now = new Date();
       const progress = progressOfActivity(activity, sessionRows, now);
+      const rule = ruleOf(activity);
       const changes: { enrolmentId: number; memberId: number; from: EnrolmentStatus; to: EnrolmentStatus }[] = [];
       for (const e of enrols) {
         const p = progress(marks.get(e.memberId) ?? new Map(), e.assessmentScore);
-        const to: EnrolmentStatus = decideCompletion(ruleOf(activity), p) ? 'completed' : 'not_completed';
+        const to: EnrolmentStatus = decideCompletion(rule, p) ? 'completed' : 'not_completed';
         if (to === 'completed') result.completed++;
         else result.notCompleted++;
         if (to === e.status) continue;

@@ -170,7 +170,9 @@ export function dataCache(db: Db, name = 'shared', max = 500): DataCache {
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Object.isFrozen(value) && !ArrayBuffer.isView(value)) {
     Object.freeze(value);
-    for (const v of Object.values(value)) deepFreeze(v);
+    // a Map or Set itself stays changeable (freezing does not reach its entries); its values are frozen
+    const inner = value instanceof Map || value instanceof Set ? value.values() : Object.values(value);
+    for (const v of inner) deepFreeze(v);
   }
   return value;
 }

@@ -1,5 +1,11 @@
 import type { AttendanceStatus } from '../../db/schema.ts';
-import { type CompletionRule, computeProgress, type Progress, ruleOf, type SessionFact } from '../completion/rules.ts';
+import {
+  type CompletionRule,
+  type Progress,
+  progressCalculator,
+  ruleOf,
+  type SessionFact,
+} from '../completion/rules.ts';
 import type { ReportsRepository } from './repository.ts';
 
 export interface AtRiskRow {
@@ -111,6 +117,16 @@ function computeAll(repo: ReportsRepository, enrolments: CountedEnrolment[], now
   // otherwise the counters decide: the same counts give the same progress, whatever their order
   const memo = new Map<string, Progress>();
   const ruleKeys = new Map([...rules].map(([id, r]) => [id, JSON.stringify(r)]));
+  // one calculator per activity: its sessions are filtered and sorted once, not for every enrolment
+  const calculators = new Map<number, ReturnType<typeof progressCalculator>>();
+  const progressIn = (activityId: number, rule: CompletionRule, sessions: SessionFact[]) => {
+    let calc = calculators.get(activityId);
+    if (!calc) {
+      calc = progressCalculator(rule, sessions, now);
+      calculators.set(activityId, calc);
+    }
+    return calc;
+  };
   const out: Computed[] = [];
   for (const e of enrolments) {
     const rule = rules.get(e.activityId);
@@ -119,20 +135,18 @@ function computeAll(repo: ReportsRepository, enrolments: CountedEnrolment[], now
     const key = `${e.activityId}:${e.memberId}`;
     let progress: Progress;
     if (orderedSet.has(e)) {
-      progress = computeProgress(rule, sessions, realMarks.get(key) ?? new Map(), now, e.assessmentScore);
+      progress = progressIn(e.activityId, rule, sessions)(realMarks.get(key) ?? new Map(), e.assessmentScore);
     } else {
       // with marks in a fixed order, progress depends only on the rule, the session counts and the counters
       const memoKey = `${ruleKeys.get(e.activityId)}|${held.get(e.activityId)?.length ?? 0}|${sessions.length}|${e.present}|${e.late}|${e.excused}|${e.absent}|${e.assessmentScore}`;
       const known = memo.get(memoKey);
       if (known) progress = known;
       else {
-        progress = computeProgress(
+        progress = progressIn(
+          e.activityId,
           rule,
           sessions,
-          syntheticMarks(held.get(e.activityId) ?? [], e),
-          now,
-          e.assessmentScore,
-        );
+        )(syntheticMarks(held.get(e.activityId) ?? [], e), e.assessmentScore);
         memo.set(memoKey, progress);
       }
     }

@@ -89,9 +89,9 @@ export class SessionService {
     if (a.status === 'cancelled' || a.status === 'finished') throw new FormError({ _form: 'sessions.errors.closed' });
   }
 
-  /** the active trainers (for the forms' select and to check a choice), kept while the data is unchanged */
+  /** the active trainers (for the forms' select and to check a choice) */
   private trainerOptions() {
-    return dataCache(this.db).get('sessions|trainerOptions', () => deepFreeze(this.activities.repo.trainerOptions()));
+    return this.activities.repo.trainerOptions();
   }
 
   formOptions() {

@@ -57,7 +57,7 @@ describe('the roster form', () => {
       // Arabic notes, escapes in names, repeated fields, empty pairs, a bad escape, odd names
       `s_5=excused&n_5=${encodeURIComponent('مريض، أحضر ورقة الطبيب')}&s%5F6=late&n_6=a%2Bb+c&&s_5=absent&=x&y&reason=${encodeURIComponent('سبب  التعديل')}`,
       's_1=present&s_1=late&n_2=100%&s_3=%E0%A4%A&allPresent=1&allPresent=2&x=1&x=2&x=3&s_007=present&s_0=present',
-      'n_9=&s_9=&s_10=here&n_11=' + 'x'.repeat(301) + '&s_1234567890123456=present&sn_3=present&s_=late',
+      `n_9=&s_9=&s_10=here&n_11=${'x'.repeat(301)}&s_1234567890123456=present&sn_3=present&s_=late`,
       '',
       '&&&',
       '__proto__=x&toString=1&toString=2&constructor=c&s_4=present',

@@ -5,28 +5,30 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../faults/server.ts';
 import { formBody } from './forms.ts';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+// the same as the fault tests' server harness
+export { freePort, ROOT } from '../faults/server.ts';
 /** the password of every login of the generated organisation */
 export const PASSWORD = 'taahil-demo';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The environment the benchmark and the sweep start the app with: production, on the large file, quiet logs. */
+export function benchAppEnv(db: string, port: number): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    TAAHIL_DEMO: 'off',
+    TAAHIL_DB: db,
+    TAAHIL_UPLOADS: path.join(os.tmpdir(), 'taahil-bench-uploads'),
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+  };
+}
 
 /** Runs a file of the project with Node, keeping the last 200 chunks of its output (for errors). */
 export function spawnNode(

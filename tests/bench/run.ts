@@ -29,7 +29,17 @@ import { openDatabase } from '../../server/core/db.ts';
 import { zonedParts } from '../../server/core/time.ts';
 import { compile, ensureBuilt } from '../../server/start.js';
 import { formBody } from './forms.ts';
-import { freePort, procCpuMs, procStatus, ROOT, type Session, signInAs, spawnNode, waitFor } from './harness.ts';
+import {
+  benchAppEnv,
+  freePort,
+  procCpuMs,
+  procStatus,
+  ROOT,
+  type Session,
+  signInAs,
+  spawnNode,
+  waitFor,
+} from './harness.ts';
 
 const ROLES = ['admin', 'office', 'coordinator', 'trainer', 'member'] as const;
 type Role = (typeof ROLES)[number];
@@ -143,15 +153,7 @@ await ensureBuilt();
 
 const port = await freePort();
 const BASE = `http://127.0.0.1:${port}`;
-const appEnv = {
-  NODE_ENV: 'production',
-  TAAHIL_DEMO: 'off',
-  TAAHIL_DB: DB,
-  TAAHIL_UPLOADS: path.join(os.tmpdir(), 'taahil-bench-uploads'),
-  LOG_LEVEL: 'warn',
-  HOST: '127.0.0.1',
-  PORT: String(port),
-};
+const appEnv = benchAppEnv(DB, port);
 // spawn to the first answer, STARTS times (the last one stays up and is measured below)
 const starts: { ms: number; cpuMs: number }[] = [];
 let app!: ReturnType<typeof spawnNode>;

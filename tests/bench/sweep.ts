@@ -27,11 +27,10 @@
  *                          [--pages 400] [--per-pattern 3] [--repeat 10] [--top 30]
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureBuilt } from '../../server/start.js';
-import { freePort, ROOT, signInAs, spawnNode, waitFor } from './harness.ts';
+import { benchAppEnv, freePort, ROOT, signInAs, spawnNode, waitFor } from './harness.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -100,15 +99,7 @@ if (!fs.existsSync(DB)) {
 await ensureBuilt();
 const port = await freePort();
 const BASE = `http://127.0.0.1:${port}`;
-const app = spawnNode('server/start.js', {
-  NODE_ENV: 'production',
-  TAAHIL_DEMO: 'off',
-  TAAHIL_DB: DB,
-  TAAHIL_UPLOADS: path.join(os.tmpdir(), 'taahil-bench-uploads'),
-  LOG_LEVEL: 'warn',
-  HOST: '127.0.0.1',
-  PORT: String(port),
-});
+const app = spawnNode('server/start.js', benchAppEnv(DB, port));
 const stop = () => {
   if (app.proc.exitCode === null) app.proc.kill('SIGTERM');
 };

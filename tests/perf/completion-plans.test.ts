@@ -10,7 +10,7 @@ import type Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CompletionRepository } from '../../server/completion/repository.ts';
 import { openDatabase } from '../../server/core/db.ts';
-import { queryRecorder } from '../queries.ts';
+import { planSteps, queryRecorder } from '../queries.ts';
 
 const db = openDatabase(':memory:');
 const sqlite: Database.Database = db.$client;
@@ -20,8 +20,7 @@ const repo = new CompletionRepository(db);
 
 const LARGE = ['members', 'sessions', 'enrolments', 'attendance', 'attendance_events', 'enrolment_events'];
 
-const plan = (sql: string, params: unknown[]) =>
-  (sqlite.prepare(`explain query plan ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+const plan = (sql: string, params: unknown[]) => planSteps(db, sql, params);
 
 describe('the plans of the eligibility list', () => {
   const filters = {

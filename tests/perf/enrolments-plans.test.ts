@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/core/db.ts';
 import { QuotaRepository } from '../../server/enrolments/quota-repository.ts';
 import { EnrolmentRepository, SEATED } from '../../server/enrolments/repository.ts';
+import { fullScans, planOf, queryRecorder } from '../queries.ts';
 
 const LARGE = ['members', 'sessions', 'enrolments', 'enrolment_events', 'attendance', 'attendance_events'];
 const db = openDatabase(':memory:');
@@ -17,35 +18,14 @@ const sqlite: Database.Database = db.$client;
 
 afterAll(() => sqlite.close());
 
-/** the statements a call runs, with their plans */
-function statementsOf(run: () => unknown): { sql: string; plan: string[] }[] {
-  const seen: string[] = [];
-  const prepare = sqlite.prepare;
-  sqlite.prepare = ((source: string) => {
-    seen.push(source);
-    return prepare.call(sqlite, source);
-  }) as typeof sqlite.prepare;
-  try {
-    run();
-  } finally {
-    sqlite.prepare = prepare;
-  }
-  return seen.map((source) => ({
-    sql: source,
-    plan: (
-      sqlite.prepare(`explain query plan ${source}`).all(...Array((source.match(/\?/g) ?? []).length).fill(null)) as {
-        detail: string;
-      }[]
-    ).map((r) => r.detail),
+const recorder = queryRecorder(db);
+/** the statements a call runs, with their plans and the large tables each reads whole */
+const statementsOf = (run: () => unknown) =>
+  recorder.capture(run).map((q) => ({
+    sql: q.sql,
+    plan: planOf(db, q),
+    scans: fullScans(db, q, LARGE).map((s) => s.slice(0, s.indexOf(' in: '))),
   }));
-}
-
-/** the large tables a plan reads whole (by rows or by walking an index from end to end) */
-const fullScans = (plan: string[]) =>
-  plan
-    .map((step) => /^SCAN (\w+)/.exec(step)?.[1])
-    .filter((name): name is string => !!name)
-    .filter((name) => LARGE.includes(name));
 
 const repo = new EnrolmentRepository(db);
 const page = { limit: 50, offset: 100 };
@@ -53,15 +33,15 @@ const page = { limit: 50, offset: 100 };
 describe('the nomination queue', () => {
   it('detects a full scan (the check itself can fail)', () => {
     const [s] = statementsOf(() => db.$client.prepare('select count(*) from enrolments where note = ?').get('x'));
-    expect(fullScans(s.plan)).toEqual(['enrolments']);
+    expect(s.scans).toEqual(['enrolments']);
   });
 
   it("reads the office's waiting nominations and their count from the status index, never every enrolment", () => {
     const [rows, count] = statementsOf(() =>
       repo.list({ statuses: ['nominated', 'pending'], order: 'queue', ...page }),
     );
-    expect(fullScans(rows.plan)).toEqual([]);
-    expect(fullScans(count.plan)).toEqual([]);
+    expect(rows.scans).toEqual([]);
+    expect(count.scans).toEqual([]);
     expect(rows.plan.join('\n')).toMatch(/enrolments USING COVERING INDEX \w+ \(status=\?\)/);
     expect(count.plan.join('\n')).toMatch(/enrolments USING COVERING INDEX \w+ \(status=\?\)/);
     // only the page's 50 rows are joined with their member, unit, activity and nominator
@@ -74,7 +54,7 @@ describe('the nomination queue', () => {
       repo.list({ nominatedIn: ['/1/2/', '/1/7/'], nominatedByUserId: 8, order: 'recent', ...page }),
     );
     for (const s of [rows, count]) {
-      expect(fullScans(s.plan)).toEqual([]);
+      expect(s.scans).toEqual([]);
       const plan = s.plan.join('\n');
       expect(plan).toMatch(/MULTI-INDEX OR/);
       expect(plan).toMatch(/enrolments USING INDEX enrolments_unit_idx \(nominated_by_unit_id=\?\)/);
@@ -87,7 +67,7 @@ describe('the nomination queue', () => {
     const [rows, count] = statementsOf(() =>
       repo.list({ unitPath: '/1/2/', statuses: ['nominated', 'pending'], order: 'queue', ...page }),
     );
-    for (const s of [rows, count]) expect(fullScans(s.plan)).toEqual([]);
+    for (const s of [rows, count]) expect(s.scans).toEqual([]);
     expect(count.sql).not.toMatch(/join "units"/);
   });
 
@@ -116,7 +96,7 @@ describe('the nomination queue', () => {
     const [rows, count] = statementsOf(() => repo.list({ activityId: 7, statuses: SEATED, order: 'roster', ...page }));
     const [sheet] = statementsOf(() => repo.sheetRows(7));
     for (const s of [rows, count, sheet]) {
-      expect(fullScans(s.plan)).toEqual([]);
+      expect(s.scans).toEqual([]);
       expect(s.plan.join('\n')).toMatch(/enrolments USING (COVERING )?INDEX \w+ \(activity_id=\?/);
     }
     expect(sheet.sql).not.toMatch(/"units"|"activities"|count\(/);
@@ -128,7 +108,7 @@ describe('the quota sweep before each queue view', () => {
   it('starts from the quotas whose date has passed, and reads an enrolment’s approval by its own events', () => {
     const [sweep] = statementsOf(() => quotas.expiredSeats(new Date(), 86_400_000));
     expect(sweep.plan[0]).toMatch(/^SCAN unit_quotas/);
-    expect(fullScans(sweep.plan)).toEqual([]);
+    expect(sweep.scans).toEqual([]);
     const events = sweep.plan.filter((s) => s.includes('enrolment_events'));
     expect(events.length).toBeGreaterThan(0);
     for (const s of events) expect(s).toMatch(/enrolment_events_enrolment_idx \(enrolment_id=\?\)/);

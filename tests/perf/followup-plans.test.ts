@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../server/core/db.ts';
 import { FollowupRepository } from '../../server/followup/repository.ts';
 import { ReportsRepository, SQL } from '../../server/reports/repository.ts';
-import { fullScans, queryRecorder, type RecordedQuery } from '../queries.ts';
+import { fullScans, planOf, queryRecorder, type RecordedQuery } from '../queries.ts';
 
 const LARGE = ['members', 'sessions', 'enrolments', 'attendance', 'attendance_events'];
 const db = openDatabase(':memory:');
@@ -19,11 +19,7 @@ afterAll(() => db.$client.close());
 const MONTH = { from: Date.UTC(2026, 10, 1), to: Date.UTC(2026, 11, 1), now: Date.UTC(2026, 10, 29) };
 
 /** the plan's steps of a recorded statement */
-function steps(q: RecordedQuery): string[] {
-  return (db.$client.prepare(`explain query plan ${q.sql}`).all(...(q.args as never[])) as { detail: string }[]).map(
-    (r) => r.detail,
-  );
-}
+const steps = (q: RecordedQuery) => planOf(db, q);
 function only(fn: () => unknown): RecordedQuery {
   const qs = recorder.capture(fn);
   expect(qs).toHaveLength(1);

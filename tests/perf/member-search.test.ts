@@ -10,7 +10,7 @@ import { normalizeArabic } from '../../server/core/arabic.ts';
 import { type MemberFilters, MembersRepository } from '../../server/members/repository.ts';
 import { makeOrg } from '../factories.ts';
 import { createTestApp, type TestApp } from '../helpers.ts';
-import { fullScans, queryRecorder, type RecordedQuery } from '../queries.ts';
+import { fullScans, planOf, queryRecorder, type RecordedQuery } from '../queries.ts';
 
 const LARGE = ['members', 'member_words', 'member_councils'];
 
@@ -43,10 +43,7 @@ function searchFor(q: string, scope: MemberFilters['scope'], sort = 'name', dir:
   const repo = new MembersRepository(t.db);
   const f: MemberFilters = { q, unitPath: null, councilId: null, gender: '', exec: '', status: 'active', scope };
   const ran = recorder.capture(() => repo.list(f, { sort, dir, limit: 50, offset }));
-  const plan = (r: RecordedQuery) =>
-    (t.db.$client.prepare(`explain query plan ${r.sql}`).all(...(r.args as never[])) as { detail: string }[])
-      .map((s) => s.detail)
-      .join('\n');
+  const plan = (r: RecordedQuery) => planOf(t.db, r).join('\n');
   const page = ran.find((r) => /^select "members"\."id", "members"\."full_name"/.test(r.sql))!;
   return { ran, page, plan };
 }

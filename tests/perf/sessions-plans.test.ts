@@ -10,13 +10,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ACTIVITIES_OF_SQL, NAMES_OF_SQL, RANGE_SESSIONS_SQL } from '../../server/calendar/repository.ts';
 import { openDatabase } from '../../server/core/db.ts';
 import { CLASHES_SQL } from '../../server/sessions/repository.ts';
+import { planSteps } from '../queries.ts';
 
 const db = openDatabase(':memory:');
 const sqlite: Database.Database = db.$client;
 afterAll(() => sqlite.close());
 
-const plan = (sql: string, ...params: unknown[]) =>
-  (sqlite.prepare(`explain query plan ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail);
+const plan = (sql: string, ...params: unknown[]) => planSteps(db, sql, params);
 
 describe('the plans of the sessions and calendar statements', () => {
   it("reads each candidate's own stretch of the start index for its clashes, never every earlier session", () => {

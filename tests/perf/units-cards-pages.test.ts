@@ -10,7 +10,7 @@ import { enrol, makeActivity, makeSession } from '../attendance/factories.ts';
 import { makeMember, makeOrg, makeUnit } from '../factories.ts';
 import { mark } from '../followup/factories.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
-import { fullScans, queryRecorder, type RecordedQuery } from '../queries.ts';
+import { fullScans, planOf, queryRecorder, type RecordedQuery } from '../queries.ts';
 
 const LARGE = ['members', 'sessions', 'enrolments', 'attendance', 'attendance_events', 'enrolment_events', 'audit_log'];
 
@@ -110,7 +110,7 @@ describe('the statements of the unit and card pages', () => {
 });
 
 describe('the plans of the hot statements', () => {
-  const planOf = (role: string, url: string, match: RegExp) =>
+  const pagePlan = (role: string, url: string, match: RegExp): Promise<string[]> =>
     recorder
       .captureAsync(async () => {
         t.db.$client
@@ -121,18 +121,16 @@ describe('the plans of the hot statements', () => {
       .then((qs) => {
         const q = qs.find((r) => match.test(r.sql));
         expect(q, String(match)).toBeDefined();
-        return (
-          t.db.$client.prepare(`explain query plan ${q!.sql}`).all(...(q!.args as never[])) as { detail: string }[]
-        ).map((r) => r.detail);
+        return planOf(t.db, q!);
       });
 
   it("count each unit's active members along members_unit_idx, without the table", async () => {
-    const steps = await planOf('office', '/units', /count\(\*\)[\s\S]*from "members"[\s\S]*json_each/i);
+    const steps = await pagePlan('office', '/units', /count\(\*\)[\s\S]*from "members"[\s\S]*json_each/i);
     expect(steps).toContain('SEARCH members USING COVERING INDEX members_unit_idx (unit_id=? AND status=?)');
   });
 
   it('count the cards of each unit along an index of the unit', async () => {
-    const steps = await planOf(
+    const steps = await pagePlan(
       'office',
       `/units/${org.units.centre.id}/cards?subtree=1`,
       /count\(\*\)[\s\S]*card_token" is not null/i,
@@ -146,10 +144,10 @@ describe('the plans of the hot statements', () => {
 
   it('read the grid page’s members by id and its marks by session and member', async () => {
     const a = course(5, 2);
-    const members = await planOf('trainer', `/activities/${a.id}/sheet-entry`, /union select a\.member_id/i);
+    const members = await pagePlan('trainer', `/activities/${a.id}/sheet-entry`, /union select a\.member_id/i);
     expect(members).toContain('SEARCH m USING INTEGER PRIMARY KEY (rowid=?)');
     expect(members.some((s) => s.startsWith('SEARCH a USING COVERING INDEX attendance_session_member_idx'))).toBe(true);
-    const marks = await planOf(
+    const marks = await pagePlan(
       'trainer',
       `/activities/${a.id}/sheet-entry`,
       /select member_id, session_id, status from attendance/i,
