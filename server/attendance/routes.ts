@@ -7,7 +7,7 @@ import { translate } from '../core/i18n.ts';
 import { parseId } from '../core/ids.ts';
 import { isOffice, isTrainer } from '../core/policy.ts';
 import { dateFormatter } from '../core/time.ts';
-import { publicBase, withQuery } from '../core/urls.ts';
+import { pageOf, publicBase, withQuery } from '../core/urls.ts';
 import {
   checkinQuery,
   checkinSchema,
@@ -167,14 +167,13 @@ const routes: FastifyPluginAsync = async (app) => {
     const id = parseId((req.params as { id: string }).id);
     const q = parseQuery(matrixQuery, req.query);
     const m = service.matrix(req.viewer, id);
-    const pages = Math.max(1, Math.ceil(m.rows.length / MATRIX_PAGE));
-    const page = Math.min(q.page, pages);
+    const shown = pageOf(m.rows, q.page, MATRIX_PAGE);
     return reply.render('attendance/matrix', {
       ...m,
-      pageRows: m.rows.slice((page - 1) * MATRIX_PAGE, page * MATRIX_PAGE),
-      page,
-      pages,
-      total: m.rows.length,
+      pageRows: shown.rows,
+      page: shown.page,
+      pages: shown.pages,
+      total: shown.total,
       withQuery: (c: Record<string, unknown>) => withQuery(q, c),
       mainClass: 'container wide',
     });

@@ -5,7 +5,7 @@ import type { AuditRepository } from '../core/audit.ts';
 import { dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { forbidden, notFound } from '../core/errors.ts';
-import { can, isTrainer, unitScope, type Viewer } from '../core/policy.ts';
+import { can, isTrainer, unitScope, unitScopeKey, type Viewer } from '../core/policy.ts';
 import { isoDateInZone, monthRange, startOfDay, zonedParts, zonedToUtc } from '../core/time.ts';
 import { CalendarRepository, type CalendarScope } from './repository.ts';
 
@@ -117,7 +117,7 @@ export class CalendarService {
       : this.daysOf(scope, query.view, from, to);
     const today = isoDateInZone(new Date(), this.tz);
     const us = unitScope(viewer);
-    const unitsKey = us === 'all' ? '*' : us.join(' ');
+    const unitsKey = unitScopeKey(viewer);
     const units = staff
       ? dataCache(this.db).get(`calendar.units|${unitsKey}`, () =>
           deepFreeze(this.repo.unitOptions().filter((u) => us === 'all' || us.some((p) => u.path.startsWith(p)))),

@@ -44,6 +44,12 @@ export function unitScope(v: Viewer | null): 'all' | string[] {
   return v.coordinatorUnits.map((u) => u.path);
 }
 
+/** The viewer's unit scope as a key for what is kept per scope ('*' for the office). */
+export function unitScopeKey(v: Viewer | null): string {
+  const scope = unitScope(v);
+  return scope === 'all' ? '*' : scope.join(' ');
+}
+
 /** Whether a unit (given by its materialised path) lies in the viewer's scope. */
 export function inScope(v: Viewer | null, unitPath: string | null | undefined): boolean {
   if (isOffice(v)) return true;

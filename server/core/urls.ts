@@ -7,6 +7,17 @@ export function publicBase(req: FastifyRequest): string {
   return `${req.protocol}://${req.host}`;
 }
 
+/**
+ * One page of a list already read: `size` rows of page `page` (below 1: the first; past the last:
+ * the last), with the list's total (`total` when the rows read stopped short of it) and how many
+ * rows were read (`listed`).
+ */
+export function pageOf<T>(rows: readonly T[], page: number, size: number, total = rows.length) {
+  const pages = Math.max(1, Math.ceil(rows.length / size));
+  const current = Math.min(Math.max(1, page), pages);
+  return { rows: rows.slice((current - 1) * size, current * size), total, listed: rows.length, page: current, pages };
+}
+
 /** "?a=1&b=2" from the current query with some keys replaced (for pagers and filters). */
 export function withQuery(current: Record<string, unknown>, changes: Record<string, unknown>): string {
   const params = new URLSearchParams();

@@ -6,7 +6,7 @@ import type { AuditRepository } from '../core/audit.ts';
 import { type Db, tx } from '../core/db.ts';
 import { badRequest, FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
-import { authorize, can, isCoordinator, isOffice, unitScope, type Viewer } from '../core/policy.ts';
+import { authorize, can, isCoordinator, isOffice, unitScope, unitScopeKey, type Viewer } from '../core/policy.ts';
 import { type NotificationService, notificationsOf } from '../notifications/service.ts';
 import { QuotaRepository, type QuotaRow, RESERVABLE } from './quota-repository.ts';
 import { type Standing, standings } from './quota-rules.ts';
@@ -630,7 +630,7 @@ export class EnrolmentService {
       // 500 activities and 331 units were a fifth of the page's time
       activities: () => this.repo.activityOptions(),
       units: () => this.repo.unitOptions(scope),
-      unitsKey: scope === 'all' ? '*' : scope.join(' '),
+      unitsKey: unitScopeKey(viewer),
     };
   }
 

@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { dataCache, deepFreeze } from '../core/cache.ts';
 import { tx } from '../core/db.ts';
 import { forbidden, notFound } from '../core/errors.ts';
-import { authorize, can, isOffice, type Viewer } from '../core/policy.ts';
+import { authorize, can, isOffice, unitScopeKey, type Viewer } from '../core/policy.ts';
 import { isoDateInZone, parseLocalDateTime, startOfDay, zonedParts } from '../core/time.ts';
+import { pageOf } from '../core/urls.ts';
 import { notificationsOf } from '../notifications/service.ts';
 import { membersBelowRule } from '../reports/progress.ts';
 import { ReportsRepository } from '../reports/repository.ts';
@@ -23,18 +24,6 @@ export const DIGEST_CHECK_MS = 60 * 60_000;
 export const LIST_LIMIT = 5000;
 /** rows of each list on one page of /followup/digest (the member list's page size) */
 export const DIGEST_PAGE = 50;
-
-/** one page of a list (a page past the last shows the last) and its exact total, `total` when the rows read stopped short of it */
-function pageOf<T>(rows: readonly T[], page: number, total = rows.length) {
-  const pages = Math.max(1, Math.ceil(rows.length / DIGEST_PAGE));
-  const current = Math.min(Math.max(1, page), pages);
-  return {
-    rows: rows.slice((current - 1) * DIGEST_PAGE, current * DIGEST_PAGE),
-    total,
-    page: current,
-    pages,
-  };
-}
 
 type UnitLite = { id: number; path: string; nameAr: string; nameEn: string | null };
 
@@ -154,13 +143,13 @@ export class DigestService {
       absentMembers: d.absentMembers,
       atRiskCount: d.atRisk.length,
       upcomingCount: d.upcoming.length,
-      absences: pageOf(d.absences, q.absencesPage, d.absentMembers),
+      absences: pageOf(d.absences, q.absencesPage, DIGEST_PAGE, d.absentMembers),
       absencesListed: d.absencesListed,
-      atRisk: pageOf(d.atRisk, q.atRiskPage),
-      upcoming: pageOf(d.upcoming, q.upcomingPage),
+      atRisk: pageOf(d.atRisk, q.atRiskPage, DIGEST_PAGE),
+      upcoming: pageOf(d.upcoming, q.upcomingPage, DIGEST_PAGE),
       // the unit select (331 units for the office) is kept rendered per scope (core/render.ts kept)
       units: () => this.unitOptions(viewer),
-      unitsKey: isOffice(viewer) ? '*' : viewer.coordinatorUnits.map((u) => u.path).join(' '),
+      unitsKey: unitScopeKey(viewer),
       fromValue: isoDateInZone(from, this.tz),
     };
   }

@@ -5,7 +5,7 @@ import { dataCache } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import { normalizePhone } from '../core/phone.ts';
-import { authorize, can, unitScope, type Viewer } from '../core/policy.ts';
+import { authorize, can, unitScope, unitScopeKey, type Viewer } from '../core/policy.ts';
 import { UnitsRepository } from '../units/repository.ts';
 import { treeOrder } from '../units/service.ts';
 import {
@@ -125,7 +125,7 @@ export class MembersService {
     authorize(viewer, 'members.list');
     const scope = unitScope(viewer);
     // names the list, for the pages that keep its rendered select (pageLocals' kept)
-    const unitsKey = `members.units:${scope === 'all' ? '*' : scope.join(' ')}`;
+    const unitsKey = `members.units:${unitScopeKey(viewer)}`;
     const units = dataCache(this.db).get(unitsKey, () =>
       treeOrder(this.repo.unitOptions().filter((u) => scope === 'all' || scope.some((p) => u.path.startsWith(p)))),
     );

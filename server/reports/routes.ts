@@ -4,14 +4,14 @@ import type { Feature } from '../core/features.ts';
 import { fieldErrors, parseQuery } from '../core/forms.ts';
 import { type Locale, translator } from '../core/i18n.ts';
 import { parseId } from '../core/ids.ts';
-import { authorize, can, isOffice } from '../core/policy.ts';
+import { authorize, can, unitScopeKey } from '../core/policy.ts';
 import { dateFormatter, isoDateInZone, startOfDay } from '../core/time.ts';
-import { withQuery } from '../core/urls.ts';
+import { pageOf, withQuery } from '../core/urls.ts';
 import { barChart, lineChart } from './charts.ts';
 import { toCsv } from './csv.ts';
 import type { UnitRow } from './repository.ts';
 import { followUpQuery, monthlyQuery } from './schemas.ts';
-import { type Figures, ReportsService } from './service.ts';
+import { type Figures, FOLLOW_UP_PAGE, ReportsService } from './service.ts';
 
 export const unitName = (u: Pick<UnitRow, 'nameAr' | 'nameEn'>, lang: Locale) =>
   lang === 'en' && u.nameEn ? u.nameEn : u.nameAr;
@@ -242,10 +242,10 @@ const routes: FastifyPluginAsync = async (app) => {
     // one page of the list shown; its total is the whole list's (the CSV has every row)
     const shown =
       q.list === 'below'
-        ? s.followUpPage(result.below, q.page)
+        ? pageOf(result.below, q.page, FOLLOW_UP_PAGE)
         : q.list === 'inactive'
-          ? s.followUpPage(result.inactive, q.page)
-          : s.followUpPage(result.never, q.page, result.neverTotal);
+          ? pageOf(result.inactive, q.page, FOLLOW_UP_PAGE)
+          : pageOf(result.never, q.page, FOLLOW_UP_PAGE, result.neverTotal);
     const viewer = req.viewer!;
     return reply.render(
       'reports/follow-up',
@@ -256,7 +256,7 @@ const routes: FastifyPluginAsync = async (app) => {
         ...shown,
         // the unit select (331 units for the office) is kept rendered per scope (core/render.ts kept)
         units: () => s.unitOptions(viewer),
-        unitsKey: isOffice(viewer) ? '*' : viewer.coordinatorUnits.map((u) => u.path).join(' '),
+        unitsKey: unitScopeKey(viewer),
         unitName: (u: UnitRow) => unitName(u, lang),
         unitOf: (id: number) => result.unitById.get(id),
         csvUrl: `/reports/follow-up.csv${withQuery(query, {})}`,

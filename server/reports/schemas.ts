@@ -39,6 +39,6 @@ export const followUpQuery = z.object({
   list: z.enum(['below', 'inactive', 'never']).catch('below'),
   from: day,
   to: day,
-  /** the page of the list shown (not a page number: the first; past the last: the last, see followUpPage) */
+  /** the page of the list shown (not a page number: the first; past the last: the last, see pageOf in core/urls.ts) */
   page: z.coerce.number().int().min(1).max(100000).catch(1),
 });

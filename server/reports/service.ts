@@ -316,20 +316,4 @@ export class ReportsService {
     }
     return { unitById, below, inactive, never, neverTotal };
   }
-
-  /**
-   * One page (FOLLOW_UP_PAGE rows) of the follow-up list shown, a page past the last showing the
-   * last, with the list's exact total: `total` when the rows read stopped short of it (`listed`).
-   */
-  followUpPage<T>(rows: readonly T[], page: number, total = rows.length) {
-    const pages = Math.max(1, Math.ceil(rows.length / FOLLOW_UP_PAGE));
-    const current = Math.min(Math.max(1, page), pages);
-    return {
-      rows: rows.slice((current - 1) * FOLLOW_UP_PAGE, current * FOLLOW_UP_PAGE),
-      total,
-      listed: rows.length,
-      page: current,
-      pages,
-    };
-  }
 }
