@@ -15,7 +15,7 @@ import {
 import { escapeLike, normalizeArabic } from '../core/arabic.ts';
 import { dataCache, dataVersionNow, deepFreeze } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
-import { ROSTER_STATUSES } from './rules.ts';
+import { ROSTER_IN, ROSTER_STATUSES } from './rules.ts';
 
 export type SessionRow = NonNullable<ReturnType<AttendanceRepository['session']>>;
 export type ActivityRow = NonNullable<ReturnType<AttendanceRepository['activity']>>;
@@ -47,9 +47,6 @@ const memberCols = {
 
 /** what a roster save compares its form with (enrolledIds, plainMarks, keepMarks): at most 50 rosters */
 const rosterPlan = (db: Db) => dataCache(db, 'roster-plan', 50);
-
-/** `(?, ?, ?)` for the roster statuses, in the plain statements (their values follow the others) */
-const ROSTER_IN = `(${ROSTER_STATUSES.map(() => '?').join(', ')})`;
 
 /** ids as one statement parameter: `in (select value from json_each(?))` keeps a statement prepared once for any list */
 const idList = sql`(select value from json_each(${sql.placeholder('ids')}))`;

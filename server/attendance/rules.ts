@@ -2,6 +2,8 @@ import { type ActivityKind, type AttendanceStatus, ENROLLED_STATUSES } from '../
 
 /** Enrolment statuses whose members are on a session's roster. */
 export const ROSTER_STATUSES = ENROLLED_STATUSES;
+/** `(?, ?, ?)` for the roster statuses, in raw SQL run with `...ROSTER_STATUSES` */
+export const ROSTER_IN = `(${ROSTER_STATUSES.map(() => '?').join(', ')})`;
 
 /**
  * An "open" activity (a seminar, lecture or circle members join on their own) takes

@@ -1,9 +1,8 @@
-import { and, asc, eq, inArray, isNotNull, isNull, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import { type AttendanceStatus, members, units } from '../../db/schema.ts';
-import { ROSTER_STATUSES } from '../attendance/rules.ts';
-import { dataCache } from '../core/cache.ts';
-import { type Db, prepared } from '../core/db.ts';
-import { activeMembersPerUnit, allUnits } from '../units/repository.ts';
+import { ROSTER_IN, ROSTER_STATUSES } from '../attendance/rules.ts';
+import type { Db } from '../core/db.ts';
+import { activeMembersPerUnit, allUnits, cardedMembersPerUnit } from '../units/repository.ts';
 
 const cardCols = {
   id: members.id,
@@ -16,24 +15,6 @@ const cardCols = {
   cardToken: members.cardToken,
   cardIssuedAt: members.cardIssuedAt,
 };
-
-/** `(?, ?, ?)` for the roster statuses */
-const ROSTER_IN = `(${ROSTER_STATUSES.map(() => '?').join(', ')})`;
-
-/** active members with a card per unit, for a list of units (json_each) */
-const cardedQuery = (db: Db) =>
-  db
-    .select({ unitId: members.unitId, n: sql<number>`count(*)` })
-    .from(members)
-    .where(
-      and(
-        sql`${members.unitId} in (select value from json_each(${sql.placeholder('ids')}))`,
-        eq(members.status, 'active'),
-        isNotNull(members.cardToken),
-      ),
-    )
-    .groupBy(members.unitId)
-    .prepare();
 
 export type CardMember = NonNullable<ReturnType<CardsRepository['member']>>;
 
@@ -93,18 +74,6 @@ export class CardsRepository {
   }
 
   /**
-   * Active members with a card, per unit, for these units: kept per unit until the database
-   * changes, like the active members per unit they are taken from (units/repository.ts).
-   */
-  private cardedPerUnit(unitIds: number[]): Map<number, number> {
-    return dataCache(this.db, 'unit-carded', 5000).getMany(unitIds, (missing) => {
-      const out = new Map(missing.map((id) => [id, 0]));
-      for (const r of prepared(this.db, cardedQuery).all({ ids: JSON.stringify(missing) })) out.set(r.unitId, r.n);
-      return out;
-    });
-  }
-
-  /**
    * One page of the active members of the unit (or subtree) with a card, by unit path then name,
    * with how many have a card (`total`) and how many have none (`missing`). The counts come
    * from the per-unit counts (each unit counted once and kept), and the page reads only the
@@ -114,7 +83,7 @@ export class CardsRepository {
     const covered = this.unitsOf(unit, subtree);
     const ids = covered.map((u) => u.id);
     const active = activeMembersPerUnit(this.db, ids);
-    const carded = this.cardedPerUnit(ids);
+    const carded = cardedMembersPerUnit(this.db, ids);
     let total = 0;
     let missing = 0;
     // the units this page falls in, and how many of the first one's cards come before it

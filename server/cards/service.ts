@@ -55,8 +55,8 @@ export interface ScanResult {
 export const svgDataUrl = (svg: string) => `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 
 /** an SVG QR code (as an <img> data address: the CSP allows data: images, no inline markup needed) */
-export async function qrImage(text: string, level: 'L' | 'M' = 'M'): Promise<string> {
-  return svgDataUrl(await QRCode.toString(text, { type: 'svg', margin: 1, errorCorrectionLevel: level }));
+export async function qrImage(text: string): Promise<string> {
+  return svgDataUrl(await QRCode.toString(text, { type: 'svg', margin: 1, errorCorrectionLevel: 'M' }));
 }
 
 /**

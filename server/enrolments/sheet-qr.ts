@@ -75,26 +75,8 @@ interface Layout {
   divisor: Uint8Array;
 }
 
-const masked = (x: number, y: number): boolean => {
-  switch (MASK as number) {
-    case 0:
-      return (x + y) % 2 === 0;
-    case 1:
-      return y % 2 === 0;
-    case 2:
-      return x % 3 === 0;
-    case 3:
-      return (x + y) % 3 === 0;
-    case 4:
-      return (Math.floor(x / 3) + Math.floor(y / 2)) % 2 === 0;
-    case 5:
-      return ((x * y) % 2) + ((x * y) % 3) === 0;
-    case 6:
-      return (((x * y) % 2) + ((x * y) % 3)) % 2 === 0;
-    default:
-      return (((x + y) % 2) + ((x * y) % 3)) % 2 === 0;
-  }
-};
+/** whether mask 3 (MASK) turns the module at (x, y) over: (x + y) mod 3 = 0 */
+const masked = (x: number, y: number): boolean => (x + y) % 3 === 0;
 
 function layout(version: number): Layout {
   const size = version * 4 + 17;

@@ -1,4 +1,4 @@
-import { and, asc, eq, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, isNotNull, isNull, sql } from 'drizzle-orm';
 import { members, units } from '../../db/schema.ts';
 import { dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
@@ -37,7 +37,8 @@ export function allUnits(db: Db): readonly UnitRow[] {
   return dataCache(db).get('units.all', () => deepFreeze(db.select().from(units).orderBy(asc(units.path)).all()));
 }
 
-const activeMembersQuery = (db: Db) =>
+/** the active members (with a card, if `carded`) of each of a list of units (json_each) */
+const membersPerUnitQuery = (carded: boolean) => (db: Db) =>
   db
     .select({ unitId: members.unitId, n: sql<number>`count(*)` })
     .from(members)
@@ -45,10 +46,27 @@ const activeMembersQuery = (db: Db) =>
       and(
         sql`${members.unitId} in (select value from json_each(${sql.placeholder('ids')}))`,
         eq(members.status, 'active'),
+        carded ? isNotNull(members.cardToken) : undefined,
       ),
     )
     .groupBy(members.unitId)
     .prepare();
+const activeMembersQuery = membersPerUnitQuery(false);
+const cardedMembersQuery = membersPerUnitQuery(true);
+
+/** a count per unit, kept per unit until the database changes (only the missing units are read) */
+function perUnit(
+  db: Db,
+  cache: string,
+  query: typeof activeMembersQuery,
+  unitIds: readonly number[],
+): Map<number, number> {
+  return dataCache(db, cache, 5000).getMany(unitIds, (missing) => {
+    const out = new Map(missing.map((id) => [id, 0]));
+    for (const r of prepared(db, query).all({ ids: JSON.stringify(missing) })) out.set(r.unitId, r.n);
+    return out;
+  });
+}
 
 /**
  * The active members of each of these units (of the unit alone, not the units below it), read
@@ -58,11 +76,15 @@ const activeMembersQuery = (db: Db) =>
  * members about 10 ms, once.
  */
 export function activeMembersPerUnit(db: Db, unitIds: readonly number[]): Map<number, number> {
-  return dataCache(db, 'unit-members', 5000).getMany(unitIds, (missing) => {
-    const out = new Map(missing.map((id) => [id, 0]));
-    for (const r of prepared(db, activeMembersQuery).all({ ids: JSON.stringify(missing) })) out.set(r.unitId, r.n);
-    return out;
-  });
+  return perUnit(db, 'unit-members', activeMembersQuery, unitIds);
+}
+
+/**
+ * The active members with a card of each of these units, the same way, along the partial index
+ * members_card_unit_idx (the cards' print runs).
+ */
+export function cardedMembersPerUnit(db: Db, unitIds: readonly number[]): Map<number, number> {
+  return perUnit(db, 'unit-carded', cardedMembersQuery, unitIds);
 }
 
 /**
