@@ -68,7 +68,7 @@ const BROAD_HITS = 10_000;
  * 25–65 ms on the 100,000-member file: such a search is counted up to this many members, and the
  * list says "more than" and asks for another word.
  */
-export const SEARCH_COUNT_CAP = 1_000;
+const SEARCH_COUNT_CAP = 1_000;
 
 /** how a broad search is counted up to the cap: through the viewer's units, or along one typed word (the others checked) */
 type CappedWay = { from: 'units' } | { from: 'word'; word: string; others: string[] };
@@ -324,11 +324,16 @@ export class MembersRepository {
    * words in member_words_member_idx 2 a word; reading the name index 0.1 a row; sorting the
    * rows of a page's query 0.8 a row.
    */
-  private searchWays(f: MemberFilters, words: string[]) {
-    const people = this.db
+  /** about how many members there are (the highest id: one step of the primary key) */
+  private people(): number {
+    return this.db
       .select({ n: sql<number>`coalesce(max(${members.id}), 0)` })
       .from(members)
       .get()!.n;
+  }
+
+  private searchWays(f: MemberFilters, words: string[]) {
+    const people = this.people();
     const perWord = words.map(
       (w) =>
         (
@@ -418,10 +423,7 @@ export class MembersRepository {
    * city's 3,111 members cost 24 ms along the name index and 4 ms sorted.
    */
   private plainWays(f: MemberFilters, total: number) {
-    const people = this.db
-      .select({ n: sql<number>`coalesce(max(${members.id}), 0)` })
-      .from(members)
-      .get()!.n;
+    const people = this.people();
     const unitConds = f.scope !== 'all' || f.unitPath !== null;
     const rowConds = f.gender !== '' || f.exec !== '';
     // the members of the unit conditions with the status asked for: what the unit index reads

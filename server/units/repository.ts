@@ -8,23 +8,14 @@ export type UnitOption = { id: number; parentId: number | null; nameAr: string; 
 
 /**
  * The units that are not archived, in tree order, for the pickers and filters of many pages.
- * Read once and kept until the database changes (core/cache.ts); frozen because it is shared.
+ * Taken from allUnits and kept until the database changes (core/cache.ts); frozen because it is shared.
  */
 export function activeUnitOptions(db: Db): readonly UnitOption[] {
   return dataCache(db).get('units.options', () =>
     deepFreeze(
-      db
-        .select({
-          id: units.id,
-          parentId: units.parentId,
-          nameAr: units.nameAr,
-          nameEn: units.nameEn,
-          path: units.path,
-        })
-        .from(units)
-        .where(isNull(units.archivedAt))
-        .orderBy(asc(units.path))
-        .all(),
+      allUnits(db)
+        .filter((u) => !u.archivedAt)
+        .map(({ id, parentId, nameAr, nameEn, path }) => ({ id, parentId, nameAr, nameEn, path })),
     ),
   );
 }
