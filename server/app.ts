@@ -17,6 +17,7 @@ import { randomString } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { cssBundle, STATIC_DIR } from './core/assets.ts';
 import { AuditRepository } from './core/audit.ts';
+import { dataCache } from './core/cache.ts';
 import { type Db, openDatabase } from './core/db.ts';
 import { FormError, HttpError } from './core/errors.ts';
 import { EventBus } from './core/events.ts';
@@ -27,6 +28,7 @@ import { buildNav } from './core/nav.ts';
 import { PanelRegistry } from './core/panels.ts';
 import type { Viewer } from './core/policy.ts';
 import { FLASH_COOKIE, pageBytes, pageLocals } from './core/render.ts';
+import { rememberingSigner, securityHeaders } from './core/security.ts';
 
 export const VIEWS_DIR = path.join(path.dirname(STATIC_DIR), 'views');
 
@@ -119,13 +121,21 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const unreadStmt = db.$client.prepare(
     'select count(*) as n from notifications where user_id = ? and read_at is null',
   );
-  app.decorate('unreadCount', (userId: number) => (unreadStmt.get(userId) as { n: number }).n);
+  // on every page's bell; kept while the data is unchanged (a new notification is a write)
+  const unread = dataCache(db, 'unread', 2000);
+  app.decorate('unreadCount', (userId: number) =>
+    unread.get(String(userId), () => (unreadStmt.get(userId) as { n: number }).n),
+  );
   if (!opts.db) app.addHook('onClose', async () => db.$client.close());
 
-  await app.register(cookie, { secret: app.appSecret });
+  await app.register(cookie, { secret: rememberingSigner(app.appSecret) });
   await app.register(formbody, { bodyLimit: 1024 * 1024 });
   await app.register(multipart, { limits: { fileSize: 10 * 1024 * 1024, files: 1, fields: 50, fieldSize: 100_000 } });
-  await app.register(helmet, {
+  // helmet's headers, the same on every answer: worked out once here from the options (see
+  // securityHeaders), where the plugin's global hook builds the whole middleware again for
+  // every request (a tenth of a small page's time). The plugin stays, for a route that ever
+  // needs a policy of its own (`reply.helmet(...)`).
+  const helmetOptions = {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -144,6 +154,12 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       },
     },
     hsts: config.TAAHIL_SECURE_COOKIES,
+  };
+  await app.register(helmet, { ...helmetOptions, global: false });
+  const headers = securityHeaders(helmetOptions);
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(headers);
+    done();
   });
   await app.register(rateLimit, { global: false });
   await app.register(csrf, {

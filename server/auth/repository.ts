@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, or, sql } from 'drizzle-orm';
 import { authSessions, invitations, type Role, units, userRoles, users } from '../../db/schema.ts';
+import { dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
 
 // the statements every signed-in request runs, built once per connection
@@ -57,9 +58,17 @@ export class AuthRepository {
     this.db.insert(authSessions).values(row).run();
   }
 
-  /** a sign-in session with the few facts of its user that every request needs */
-  sessionWithUser(id: string) {
-    return prepared(this.db, sessionQuery).get({ id });
+  /**
+   * A sign-in session with the few facts of its user and their roles, which every request
+   * needs: kept while the data is unchanged (dataCache), so a signed-in page does not read them
+   * again. Signing out, a revocation, an expiry, a change of roles or of the account are
+   * writes, and the next request reads them afresh; so is a write by another process.
+   */
+  signedIn(id: string) {
+    return dataCache(this.db, 'sessions', 2000).get(id, () => {
+      const session = prepared(this.db, sessionQuery).get({ id });
+      return session ? deepFreeze({ ...session, roles: this.roles(session.user.id) }) : null;
+    });
   }
 
   touchSession(id: string, at: Date): void {

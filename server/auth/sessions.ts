@@ -35,7 +35,7 @@ export class SessionManager {
     if (dot <= 0 || token.length > 100) return null;
     const id = token.slice(0, dot);
     const secret = token.slice(dot + 1);
-    const session = this.repo.sessionWithUser(id);
+    const session = this.repo.signedIn(id);
     if (!session) return null;
     if (!constantTimeEqual(sha256(secret), session.secretHash)) return null;
     const now = this.now();
@@ -49,7 +49,7 @@ export class SessionManager {
       return null;
     }
     if (now.getTime() - session.lastVerifiedAt.getTime() >= ACTIVITY_CHECK_MS) this.repo.touchSession(id, now);
-    const roles = this.repo.roles(user.id);
+    const roles = session.roles;
     return {
       userId: user.id,
       username: user.username,
