@@ -4,7 +4,7 @@ import type { ActivityKind, ActivityStatus } from '../../db/schema.ts';
 import { randomString } from '../auth/tokens.ts';
 import type { Config } from '../config.ts';
 import type { AuditRepository } from '../core/audit.ts';
-import { dataCache } from '../core/cache.ts';
+import { dataCache, deepFreeze } from '../core/cache.ts';
 import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
@@ -19,6 +19,7 @@ import {
   type Viewer,
 } from '../core/policy.ts';
 import { monthRange, parseLocalDateTime } from '../core/time.ts';
+import { unitFilterOptions } from '../units/filter.ts';
 import { inAudience } from './audience.ts';
 import { cleanFilename, detectMaterialType, MAX_MATERIAL_BYTES } from './filetypes.ts';
 import { ActivityRepository, type CatalogueScope } from './repository.ts';
@@ -326,7 +327,10 @@ export class ActivityService {
       page: q.page,
       pages: Math.max(1, Math.ceil(total / CATALOGUE_PAGE)),
       staff,
-      units: this.repo.unitOptions(),
+      // the select itself is a kept part of the page; its options are worked out once too
+      units: dataCache(this.db).get(`activities.unitFilter|${q.unit ?? ''}`, () =>
+        deepFreeze(unitFilterOptions(this.repo.unitOptions(), q.unit)),
+      ),
     };
   }
 

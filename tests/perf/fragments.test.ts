@@ -36,11 +36,11 @@ const labelsOf = (html: string, name: string) => optionsOf(html, name).map((o) =
 
 describe('the kept unit filters', () => {
   it("selects each request's own unit, in its own language, and shows a renamed unit at once", async () => {
-    const { karama, tabqa } = org.units;
+    const { raqqa, karama, tabqa } = org.units;
     const member = new Client(t.app);
     await member.login('member');
     const first = (await member.get('/activities')).body;
-    expect(labelsOf(first, 'unit')).toContain('مجلس ناحية الكرامة');
+    expect(labelsOf(first, 'unit')).toContain('مجلس مدينة الرقة');
     expect(selectedOf(first, 'unit')).toBe('');
     expect(selectedOf((await member.get(`/activities?unit=${karama.id}`)).body, 'unit')).toBe(String(karama.id));
     expect(selectedOf((await member.get(`/activities?unit=${tabqa.id}`)).body, 'unit')).toBe(String(tabqa.id));
@@ -52,11 +52,35 @@ describe('the kept unit filters', () => {
     await office.login('office');
     await office.post('/lang/en', { next: '/activities' });
     const english = (await office.get('/activities')).body;
-    expect(labelsOf(english, 'unit')).toContain('Karama');
-    expect(labelsOf((await member.get('/activities')).body, 'unit')).not.toContain('Karama');
+    expect(labelsOf(english, 'unit')).toContain('Raqqa');
+    expect(labelsOf((await member.get('/activities')).body, 'unit')).not.toContain('Raqqa');
 
-    t.db.update(s.units).set({ nameAr: 'مجلس ناحية الكرامة الجديد' }).where(eq(s.units.id, karama.id)).run();
-    expect(labelsOf((await member.get('/activities')).body, 'unit')).toContain('مجلس ناحية الكرامة الجديد');
+    t.db.update(s.units).set({ nameAr: 'مجلس مدينة الرقة الجديد' }).where(eq(s.units.id, raqqa.id)).run();
+    expect(labelsOf((await member.get('/activities')).body, 'unit')).toContain('مجلس مدينة الرقة الجديد');
+  });
+
+  it("lists the centre and the cities, and a chosen city's districts (the filter covers the subtree)", async () => {
+    const { raqqa, karama, mansoura } = org.units;
+    const member = new Client(t.app);
+    await member.login('member');
+    const top = (await member.get('/activities')).body;
+    expect(labelsOf(top, 'unit')).toEqual(['الكل', 'المركز العام', 'مجلس مدينة الرقة', 'مجلس مدينة الطبقة']);
+    expect(top).toContain('اختر مدينة ثم اضغط «تصفية» لتظهر نواحيها.');
+    // a city chosen: its districts under it, not another city's
+    const city = (await member.get(`/activities?unit=${raqqa.id}`)).body;
+    expect(labelsOf(city, 'unit')).toContain('مجلس ناحية الكرامة');
+    expect(labelsOf(city, 'unit')).not.toContain('مجلس ناحية المنصورة');
+    // a district chosen: it and its sister districts stay listed, selected
+    const district = (await member.get(`/activities?unit=${karama.id}`)).body;
+    expect(labelsOf(district, 'unit')).toContain('مجلس ناحية الكرامة');
+    expect(selectedOf(district, 'unit')).toBe(String(karama.id));
+    expect(labelsOf((await member.get(`/activities?unit=${mansoura.id}`)).body, 'unit')).toEqual([
+      'الكل',
+      'المركز العام',
+      'مجلس مدينة الرقة',
+      'مجلس مدينة الطبقة',
+      'مجلس ناحية المنصورة',
+    ]);
   });
 
   it("keeps each viewer's scope in the member list: a coordinator's units only", async () => {
