@@ -320,10 +320,15 @@ export class ActivityService {
     // viewers with the same facts (members of one unit, say) see the same page: it is read once
     // and kept until the data changes, or a minute passes (enrolment windows open by the clock)
     const key = `activities.catalogue|${JSON.stringify([{ ...scope, now: null }, filter])}`;
-    const { rows, total } = dataCache(this.db).get(key, () => this.repo.catalogue(scope, filter));
+    const { rows, total, drawnAt } = dataCache(this.db).get(key, () => ({
+      ...this.repo.catalogue(scope, filter),
+      drawnAt: Date.now(),
+    }));
     return {
       rows,
       total,
+      // the rendered cards are kept with these rows, and only with them (views/activities/catalogue.eta)
+      listKey: `${key}|${drawnAt}`,
       page: q.page,
       pages: Math.max(1, Math.ceil(total / CATALOGUE_PAGE)),
       staff,

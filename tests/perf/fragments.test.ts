@@ -83,6 +83,29 @@ describe('the kept unit filters', () => {
     ]);
   });
 
+  it('keeps the catalogue cards with the rows they show: links for the signed in, a change at once', async () => {
+    const a = makeActivity(t.db, {
+      organisingUnitId: org.units.centre.id,
+      status: 'open',
+      selfEnrol: true,
+      title: 'دورة نادية الخشان',
+    });
+    t.db.insert(s.settings).values({ key: 'public_catalogue', value: 'on' }).run();
+    const member = new Client(t.app);
+    await member.login('member');
+    const link = `<a href="/activities/${a.id}">دورة نادية الخشان</a>`;
+    expect((await member.get('/activities')).body).toContain(link);
+    expect((await member.get('/activities')).body).toContain(link);
+    const outside = (await new Client(t.app).get('/activities')).body;
+    expect(outside).toContain('دورة نادية الخشان');
+    expect(outside).not.toContain(`href="/activities/${a.id}"`);
+    expect((await member.get('/activities')).body).toContain(link);
+    t.db.update(s.activities).set({ title: 'دورة نادية الخشان الثانية' }).where(eq(s.activities.id, a.id)).run();
+    expect((await member.get('/activities')).body).toContain(
+      `<a href="/activities/${a.id}">دورة نادية الخشان الثانية</a>`,
+    );
+  });
+
   it("keeps each viewer's scope in the member list: a coordinator's units only", async () => {
     const office = new Client(t.app);
     await office.login('office');
