@@ -539,22 +539,29 @@ export class AttendanceRepository {
   /**
    * The change history of a session's marks, newest first: only of the members whose mark
    * was changed after it was first set or given with a reason (a plain first mark is already
-   * the roster's "last marked" line).
+   * the roster's "last marked" line). At most `shown` changes a member, with how many that
+   * member has in all (`total`): a roster page stays the same size however often a mark was
+   * corrected.
    */
-  events(sessionId: number) {
+  events(sessionId: number, shown: number) {
     // members with more than one event come from the (session, member) index alone; only the
-    // rare events with a reason are read for that
+    // rare events with a reason are read for that; names only for the changes shown
     const rows = this.db.$client
       .prepare(
-        `select ev.member_id, ev.from_status, ev.to_status, ev.note, ev.reason, ev.via, ev.at, u.display_name
-         from attendance_events ev left join users u on u.id = ev.by_user_id
-         where ev.session_id = @sessionId and ev.member_id in (
-           select member_id from attendance_events where session_id = @sessionId group by member_id having count(*) > 1
-           union select member_id from attendance_events where session_id = @sessionId and reason is not null)
-         order by ev.at desc, ev.id desc`,
+        `select w.member_id, w.from_status, w.to_status, w.note, w.reason, w.via, w.at, u.display_name, w.total
+         from (
+           select ev.*, row_number() over (partition by ev.member_id order by ev.at desc, ev.id desc) as n,
+             count(*) over (partition by ev.member_id) as total
+           from attendance_events ev
+           where ev.session_id = @sessionId and ev.member_id in (
+             select member_id from attendance_events where session_id = @sessionId group by member_id having count(*) > 1
+             union select member_id from attendance_events where session_id = @sessionId and reason is not null)
+         ) w left join users u on u.id = w.by_user_id
+         where w.n <= @shown
+         order by w.at desc, w.id desc`,
       )
       .raw(true)
-      .all({ sessionId }) as [
+      .all({ sessionId, shown }) as [
       number,
       AttendanceStatus | null,
       AttendanceStatus | null,
@@ -563,8 +570,9 @@ export class AttendanceRepository {
       string,
       number,
       string | null,
+      number,
     ][];
-    return rows.map(([memberId, fromStatus, toStatus, note, reason, via, at, byName]) => ({
+    return rows.map(([memberId, fromStatus, toStatus, note, reason, via, at, byName, total]) => ({
       memberId,
       fromStatus,
       toStatus,
@@ -573,6 +581,7 @@ export class AttendanceRepository {
       via,
       at: new Date(at),
       byName,
+      total,
     }));
   }
 

@@ -51,8 +51,14 @@ export interface RosterRow extends MemberRow {
   /** found by the walk-in search, not yet marked */
   candidate: boolean;
   mark: MarkRow | null;
+  /** the latest changes of the mark, at most ROSTER_HISTORY_SHOWN */
   history: ReturnType<AttendanceRepository['events']>;
+  /** how many earlier changes are not in `history` */
+  historyEarlier: number;
 }
+
+/** the changes of a mark a roster row lists; the rest are counted ("earlier changes: n") */
+export const ROSTER_HISTORY_SHOWN = 10;
 
 /**
  * Attendance: who may see and mark a session's roster, the one-request roster save,
@@ -163,6 +169,7 @@ export class AttendanceService {
           candidate: true,
           mark: null,
           history: [],
+          historyEarlier: 0,
         }));
     }
 
@@ -170,7 +177,7 @@ export class AttendanceService {
     const extra = (opts.extraIds ?? []).filter((id) => !byMember.has(id) && !candidates.some((c) => c.memberId === id));
     if (mayMark && extra.length)
       for (const m of this.repo.membersByIds(extra.slice(0, 200)))
-        candidates.push({ ...m, enrolled: false, candidate: true, mark: null, history: [] });
+        candidates.push({ ...m, enrolled: false, candidate: true, mark: null, history: [], historyEarlier: 0 });
 
     const counts = emptyCounts();
     let unmarked = 0;
@@ -219,7 +226,7 @@ export class AttendanceService {
   private readRoster(sessionId: number, activityId: number): RosterRow[] {
     const enrolled = this.repo.enrolled(activityId);
     const marks = this.repo.sessionMarks(sessionId);
-    const history = this.repo.events(sessionId);
+    const history = this.repo.events(sessionId, ROSTER_HISTORY_SHOWN);
     const markers = this.repo.userNames([...new Set(marks.map((m) => m.markedBy).filter((id) => id !== null))]);
     const markOf = new Map<number, MarkRow>();
     for (const mk of marks)
@@ -247,6 +254,7 @@ export class AttendanceService {
       candidate: false,
       mark: markOf.get(m.memberId) ?? null,
       history: historyByMember.get(m.memberId) ?? NO_HISTORY,
+      historyEarlier: Math.max(0, (historyByMember.get(m.memberId)?.[0]?.total ?? 0) - ROSTER_HISTORY_SHOWN),
     });
     const byMember = new Map<number, RosterRow>();
     for (const m of enrolled) byMember.set(m.memberId, row(m, true));

@@ -288,3 +288,31 @@ describe('saving a roster', () => {
     ]);
   });
 });
+
+describe("a mark's history on the roster", () => {
+  it('lists the latest 10 changes, newest first, and counts the earlier ones', async () => {
+    const a = makeActivity(t.db, { organisingUnitId: org.units.centre.id });
+    const sess = makeSession(t.db, a.id, { trainerUserId: org.users.trainer.id });
+    const [often, once] = makeEnrolledMembers(t.db, a.id, org.units.karama.id, 2);
+    const cycle = ['present', 'absent', 'late', 'excused'];
+    // 13 saves changing one member's mark (and the other's once)
+    for (let i = 0; i < 13; i++) {
+      const res = await trainer.post(
+        `/sessions/${sess.id}/attendance`,
+        form({ [often.id]: cycle[i % 4], [once.id]: i < 12 ? 'present' : 'absent' }, { activityId: String(a.id) }),
+      );
+      expect(res.status).toBe(303);
+    }
+    const page = (await trainer.get(`/sessions/${sess.id}/attendance`)).body;
+    const rowOf = (id: number) =>
+      new RegExp(`data-member="${id}"[\\s\\S]*?</li>(?=<li class="roster-row|\\s*</ol>|$)`).exec(page)![0];
+    const historyOf = (id: number) => [...rowOf(id).matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
+    const lines = historyOf(often.id);
+    expect(lines).toHaveLength(10);
+    // the newest first: the 13th save set "present" after "excused"
+    expect(lines[0]).toContain('غائب بعذر → حاضر');
+    expect(rowOf(often.id)).toContain('تغييرات أقدم لا تظهر هنا: 3');
+    expect(historyOf(once.id)).toHaveLength(2);
+    expect(rowOf(once.id)).not.toContain('تغييرات أقدم');
+  });
+});
