@@ -7,6 +7,7 @@
  */
 import type Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TRAINS_SQL } from '../../server/attendance/repository.ts';
 import { openDatabase } from '../../server/core/db.ts';
 import { DASH_SQL } from '../../server/dashboard/repository.ts';
 import { SQL } from '../../server/reports/repository.ts';
@@ -145,6 +146,10 @@ function namedPlan(sql: string): string[] {
 }
 
 describe('the indexes the hot queries must pick (issue 12)', () => {
+  it("asks whether a user trains an activity along the activity's sessions, not all the trainer's", () => {
+    expect(plan(TRAINS_SQL, [1, 1])).toEqual(['SEARCH sessions USING INDEX sessions_activity_idx (activity_id=?)']);
+  });
+
   it("the member record reaches a course's completion date by the enrolment, not by every completion", () => {
     const sql = `select (select max(ev.created_at) from enrolment_events ev
         where ev.enrolment_id = e.id and +ev.to_status = 'completed') from enrolments e where e.member_id = ?`;
