@@ -182,15 +182,19 @@ describe.skipIf(!HAVE_CHROMIUM)('journeys in Chromium', () => {
     await submit(h.page, 'main form[action="/activities"] button[type=submit]');
     const activityId = Number(pathOf(h).split('/')[2]);
     expect(activityId).toBeGreaterThan(0);
-    const now = new Date();
-    const p = zonedParts(new Date(now.getTime() - 5 * 60_000), tz);
-    const q = zonedParts(new Date(now.getTime() + 55 * 60_000), tz);
-    const hhmm = (x: typeof p) => `${String(x.hour).padStart(2, '0')}:${String(x.minute).padStart(2, '0')}`;
+    // from 5 minutes ago to 55 minutes ahead, within today's local day (a session lies within
+    // one day): from midnight at the earliest, to 23:59 at the latest
+    const now = Date.now();
+    const from = new Date(Math.max(now - 5 * 60_000, startOfDay(new Date(now), tz, 0).getTime()));
+    const to = new Date(Math.min(now + 55 * 60_000, startOfDay(new Date(now), tz, 1).getTime() - 60_000));
+    const hhmm = (x: Date) => {
+      const z = zonedParts(x, tz);
+      return `${String(z.hour).padStart(2, '0')}:${String(z.minute).padStart(2, '0')}`;
+    };
     await h.page.goto(`${h.url}/activities/${activityId}/sessions`);
-    await h.page.fill('form[action$="/sessions"] #f-date', isoDateInZone(new Date(now.getTime() - 5 * 60_000), tz));
-    await h.page.fill('form[action$="/sessions"] #f-startTime', hhmm(p));
-    // a session crossing midnight is not the point here: end it at 23:59 at the latest
-    await h.page.fill('form[action$="/sessions"] #f-endTime', q.day === p.day ? hhmm(q) : '23:59');
+    await h.page.fill('form[action$="/sessions"] #f-date', isoDateInZone(from, tz));
+    await h.page.fill('form[action$="/sessions"] #f-startTime', hhmm(from));
+    await h.page.fill('form[action$="/sessions"] #f-endTime', hhmm(to));
     await submit(h.page, `form[action="/activities/${activityId}/sessions"] button[type=submit]`);
     expect(pathOf(h)).toMatch(/^\/sessions\/\d+$/);
     const sessionId = Number(pathOf(h).split('/')[2]);
