@@ -24,7 +24,7 @@ export interface PageLocals {
   asset: (p: string) => string;
   errors: Record<string, string>;
   values: Record<string, unknown>;
-  kept: (key: string, render: () => string) => string;
+  kept: (key: string, render: () => string, cache?: string) => string;
   /** the kept parts this page uses, already encoded, by the number in their mark (pageBytes) */
   keptParts: Buffer[];
 }
@@ -55,7 +55,9 @@ export function pageBytes(html: string, parts: readonly Buffer[]): Buffer {
  * `kept(key, render)`: a part of a page that is the same for many viewers, rendered once and
  * kept while the data is unchanged (core/cache.ts), per language — the unit filters, whose 331
  * options cost half the catalogue's time. `key` must name everything else the part shows (the
- * selected value; the viewer's scope when it limits the list).
+ * selected value; the viewer's scope when it limits the list). `cache` names a cache of its own
+ * (100 parts) for parts of which there can be many, so they do not push the others out: the
+ * catalogue's cards, one set per group of viewers, would otherwise push out a roster's rows.
  */
 export function pageLocals(req: FastifyRequest, reply: FastifyReply): PageLocals {
   const app = req.server;
@@ -79,8 +81,8 @@ export function pageLocals(req: FastifyRequest, reply: FastifyReply): PageLocals
     asset: assetUrl,
     errors: {},
     values: {},
-    kept: (key, render) => {
-      const part = dataCache(app.db, 'fragments', 100).get(`${req.locale}|${key}`, () => Buffer.from(render()));
+    kept: (key, render, cache = 'fragments') => {
+      const part = dataCache(app.db, cache, 100).get(`${req.locale}|${key}`, () => Buffer.from(render()));
       return `${KEPT_MARK}${keptParts.push(part) - 1}\u0000`;
     },
     keptParts,
