@@ -5,6 +5,7 @@ import * as s from '../db/schema.ts';
 import { hashPassword } from '../server/auth/passwords.ts';
 import { normalizeArabic } from '../server/core/arabic.ts';
 import type { Db } from '../server/core/db.ts';
+import type { Viewer } from '../server/core/policy.ts';
 import { TEST_PASSWORD } from './helpers.ts';
 
 let hash: Promise<string> | null = null;
@@ -119,4 +120,18 @@ export async function makeOrg(db: Db) {
     member: await makeUser(db, { username: 'member', roles: [{ role: 'member' }], memberId: memberRow.id }),
   };
   return { units: { centre, raqqa, tabqa, karama, mansoura }, users, member: memberRow };
+}
+
+/** A signed-in viewer as the services take it (the session check done), for tests that call a service directly. */
+export function makeViewer(over: Partial<Viewer> & { userId: number }): Viewer {
+  return {
+    username: `user${over.userId}`,
+    displayName: `user${over.userId}`,
+    memberId: null,
+    locale: null,
+    roles: [],
+    coordinatorUnits: [],
+    sessionId: 'test',
+    ...over,
+  };
 }

@@ -8,7 +8,7 @@ import { CertificateService } from '../../server/certificates/service.ts';
 import { completionService } from '../../server/completion/routes.ts';
 import type { Viewer } from '../../server/core/policy.ts';
 import { RecordService } from '../../server/record/service.ts';
-import { makeMember, makeOrg } from '../factories.ts';
+import { makeMember, makeOrg, makeViewer } from '../factories.ts';
 import { createTestApp, type TestApp } from '../helpers.ts';
 import { fullScans as fullScansOf, queryRecorder, type RecordedQuery } from '../queries.ts';
 import { enrol, makeActivity, makeProgramme, makeSessions, mark, setActivityStatus } from './factories.ts';
@@ -31,16 +31,7 @@ let recorder: ReturnType<typeof queryRecorder>;
 beforeAll(async () => {
   t = await createTestApp();
   org = await makeOrg(t.db);
-  office = {
-    userId: org.users.office.id,
-    username: 'office',
-    displayName: 'office',
-    memberId: null,
-    locale: null,
-    roles: ['office'],
-    coordinatorUnits: [],
-    sessionId: 'x',
-  };
+  office = makeViewer({ userId: org.users.office.id, roles: ['office'] });
   recorder = queryRecorder(t.db);
 });
 afterAll(() => t.close());

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Viewer } from '../../server/core/policy.ts';
 import { daysAgo } from '../attendance/factories.ts';
-import { makeMember, makeOrg } from '../factories.ts';
+import { makeMember, makeOrg, makeViewer } from '../factories.ts';
 import { createTestApp, type TestApp } from '../helpers.ts';
 import { fullScans as fullScansOf, queryRecorder, type RecordedQuery } from '../queries.ts';
 import { enrol, makeActivity, makeSession, mark } from './factories.ts';
@@ -16,17 +16,7 @@ const LARGE = ['members', 'sessions', 'enrolments', 'attendance', 'attendance_ev
 let t: TestApp;
 let org: Awaited<ReturnType<typeof makeOrg>>;
 let recorder: ReturnType<typeof queryRecorder>;
-const viewer = (over: Partial<Viewer>): Viewer => ({
-  userId: 1,
-  username: 'x',
-  displayName: 'x',
-  memberId: null,
-  locale: null,
-  roles: [],
-  coordinatorUnits: [],
-  sessionId: 'x',
-  ...over,
-});
+const viewer = (over: Partial<Viewer>): Viewer => makeViewer({ userId: 1, ...over });
 
 beforeAll(async () => {
   t = await createTestApp();
