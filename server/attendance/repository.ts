@@ -45,6 +45,9 @@ const memberCols = {
   unitNameEn: units.nameEn,
 };
 
+/** names in Arabic order, as the matrix, the rosters and the sheet entry grid list them */
+const arabicOrder = new Intl.Collator('ar');
+
 /** what a roster save compares its form with (enrolledIds, plainMarks, keepMarks): at most 50 rosters */
 const rosterPlan = (db: Db) => dataCache(db, 'roster-plan', 50);
 
@@ -394,6 +397,52 @@ export class AttendanceRepository {
       unitNameAr,
       unitNameEn,
     }));
+  }
+
+  /**
+   * Everyone an activity's sessions list, as the sheet entry grid pages them: the roster
+   * (`enrolled`) and whoever was marked in these sessions without being on it (walk-ins, members
+   * who left; `membersByIds`), in Arabic name order, then by id. Kept until the next write, so
+   * paging through a 1,500-member lecture reads and sorts its names once, not on every page.
+   */
+  rosterWithWalkIns(activityId: number, sessionIds: number[]): readonly MemberRow[] {
+    return dataCache(this.db, 'roster-walk-ins', 20).get(`${activityId}|${sessionIds.join(',')}`, () => {
+      const rows = this.enrolled(activityId);
+      const onRoster = new Set(rows.map((m) => m.memberId));
+      const walkIns = this.markedIn(sessionIds).filter((id) => !onRoster.has(id));
+      if (walkIns.length) rows.push(...this.membersByIds(walkIns));
+      // the roster comes in the stored names' order, nearly the Arabic one: a few comparisons a row
+      rows.sort((a, b) => arabicOrder.compare(a.fullName, b.fullName) || a.memberId - b.memberId);
+      return deepFreeze(rows);
+    });
+  }
+
+  /** the members with a mark in any of these sessions */
+  private markedIn(sessionIds: number[]): number[] {
+    if (sessionIds.length === 0) return [];
+    return this.db.$client
+      .prepare('select distinct member_id from attendance where session_id in (select value from json_each(?))')
+      .pluck()
+      .all(JSON.stringify(sessionIds)) as number[];
+  }
+
+  /** the stored marks of these members in these sessions (a page of the sheet entry grid), by member then session */
+  marksOfMembers(sessionIds: number[], memberIds: number[]): Map<number, Map<number, AttendanceStatus>> {
+    const out = new Map<number, Map<number, AttendanceStatus>>();
+    if (sessionIds.length === 0 || memberIds.length === 0) return out;
+    const rows = this.db.$client
+      .prepare(
+        `select member_id, session_id, status from attendance
+          where session_id in (select value from json_each(?)) and member_id in (select value from json_each(?))`,
+      )
+      .raw(true)
+      .all(JSON.stringify(sessionIds), JSON.stringify(memberIds)) as [number, number, AttendanceStatus][];
+    for (const [memberId, sessionId, status] of rows) {
+      const cells = out.get(memberId);
+      if (cells) cells.set(sessionId, status);
+      else out.set(memberId, new Map([[sessionId, status]]));
+    }
+    return out;
   }
 
   isEnrolled(activityId: number, memberId: number): boolean {

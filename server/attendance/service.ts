@@ -695,6 +695,51 @@ export class AttendanceService {
     return { activity, rows, columns, scope: scope === 'all' ? 'all' : 'subtree' };
   }
 
+  /**
+   * What saving a typed paper sheet (the cards feature's sheet entry grid) checks its cells
+   * against, read for those cells alone rather than as the whole matrix: the matrix's access
+   * (an unknown activity is not found; a viewer who may see none of its members is refused),
+   * whether a cell is on the grid (a session not cancelled × a member on the roster or marked in
+   * one of those sessions, whom the viewer may see) and the cell's stored mark.
+   */
+  sheetCells(viewer: Viewer | null, activityId: number, cells: readonly { sessionId: number; memberId: number }[]) {
+    const activity = this.repo.activity(activityId);
+    if (!activity) throw notFound();
+    const scope = this.matrixScope(viewer, activity);
+    if (!scope) throw forbidden();
+    const columns = this.repo
+      .activitySessions(activity.id)
+      .filter((s) => s.status !== 'cancelled')
+      .map((s) => s.id);
+    const isColumn = new Set(columns);
+    const memberIds = [...new Set(cells.filter((c) => isColumn.has(c.sessionId)).map((c) => c.memberId))];
+    // the cells' members' marks in every column: what a cell holds, and who was marked without
+    // being on the roster (a walk-in)
+    const marks = this.repo.marksOfMembers(columns, memberIds);
+    let onGrid: (memberId: number) => boolean;
+    if (scope === 'all') {
+      // the roster's ids only for a member without a mark in any of the sessions
+      let kept: ReadonlySet<number> | undefined;
+      const roster = () => (kept ??= this.repo.enrolledIds(activity.id));
+      onGrid = (id) => marks.has(id) || roster().has(id);
+    } else {
+      // a coordinator sees the members of their units only, and is refused when there are none
+      const visible = new Set(
+        this.repo
+          .rosterWithWalkIns(activity.id, columns)
+          .filter((m) => this.visible(scope, m.unitPath))
+          .map((m) => m.memberId),
+      );
+      if (visible.size === 0) throw forbidden();
+      onGrid = (id) => visible.has(id);
+    }
+    return {
+      activity,
+      onGrid: (c: { sessionId: number; memberId: number }) => isColumn.has(c.sessionId) && onGrid(c.memberId),
+      stored: (c: { sessionId: number; memberId: number }) => marks.get(c.memberId)?.get(c.sessionId),
+    };
+  }
+
   // ------------------------------------------------------------------ panels
 
   /** a member's attendance history, for whoever may see that member (null: nothing to show) */

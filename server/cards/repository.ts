@@ -1,6 +1,5 @@
 import { and, asc, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
-import { type AttendanceStatus, members, units } from '../../db/schema.ts';
-import { ROSTER_IN, ROSTER_STATUSES } from '../attendance/rules.ts';
+import { members, units } from '../../db/schema.ts';
 import type { Db } from '../core/db.ts';
 import { activeMembersPerUnit, allUnits, cardedMembersPerUnit } from '../units/repository.ts';
 
@@ -121,42 +120,5 @@ export class CardsRepository {
       .limit(limit)
       .all()
       .map((r) => r.id);
-  }
-
-  /**
-   * Everyone the sheet entry grid lists: the activity's roster and whoever was marked in these
-   * sessions without being on it (walk-ins, members who left), as [id, name, unit id] rows in
-   * the stored names' order (the Arabic order the page sorts them in is then a few comparisons
-   * a row). One statement: the ids from two index ranges, then each member's row.
-   */
-  gridMembers(activityId: number, sessionIds: number[]): [number, string, number][] {
-    return this.db.$client
-      .prepare(
-        `select m.id, m.full_name, m.unit_id from members m
-          where m.id in (select e.member_id from enrolments e where e.activity_id = ? and e.status in ${ROSTER_IN}
-                         union select a.member_id from attendance a where a.session_id in (select value from json_each(?)))
-          order by m.full_name, m.id`,
-      )
-      .raw(true)
-      .all(activityId, ...ROSTER_STATUSES, JSON.stringify(sessionIds)) as [number, string, number][];
-  }
-
-  /** the stored marks of these members in these sessions (a page of the sheet entry grid), by member then session */
-  marksOf(sessionIds: number[], memberIds: number[]): Map<number, Map<number, AttendanceStatus>> {
-    const out = new Map<number, Map<number, AttendanceStatus>>();
-    if (sessionIds.length === 0 || memberIds.length === 0) return out;
-    const rows = this.db.$client
-      .prepare(
-        `select member_id, session_id, status from attendance
-          where session_id in (select value from json_each(?)) and member_id in (select value from json_each(?))`,
-      )
-      .raw(true)
-      .all(JSON.stringify(sessionIds), JSON.stringify(memberIds)) as [number, number, AttendanceStatus][];
-    for (const [memberId, sessionId, status] of rows) {
-      const cells = out.get(memberId);
-      if (cells) cells.set(sessionId, status);
-      else out.set(memberId, new Map([[sessionId, status]]));
-    }
-    return out;
   }
 }

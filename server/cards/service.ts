@@ -8,7 +8,6 @@ import { type Db, tx } from '../core/db.ts';
 import { FormError, forbidden, notFound } from '../core/errors.ts';
 import type { EventBus } from '../core/events.ts';
 import { authorize, can, isOffice, isTrainer, type Viewer } from '../core/policy.ts';
-import { allUnits } from '../units/repository.ts';
 import { cardUrl, isOurCardToken, newCardToken, readCode } from './codes.ts';
 import { type CardMember, CardsRepository } from './repository.ts';
 import type { GridForm } from './schemas.ts';
@@ -22,8 +21,6 @@ export const GRID_COLUMNS = 8;
 /** members (rows) of the sheet entry grid per page: a 1,500-member lecture is typed in 15 pages */
 export const GRID_ROWS = 100;
 
-/** names in Arabic order, as the attendance matrix and the rosters sort them */
-const gridCollator = new Intl.Collator('ar');
 const NO_CELLS: ReadonlyMap<number, AttendanceStatus> = new Map();
 
 export type ScanOutcome =
@@ -367,9 +364,9 @@ export class CardsService {
    * The grid to type a filled paper sheet in: the activity's members × its sessions the
    * viewer may mark (the trainer's own, or all for the office), a page of columns and a page
    * of members at a time. Everyone on the grid (the roster and the walk-ins of its sessions,
-   * in Arabic name order as the attendance matrix lists them, then by id) is counted and
-   * ordered by name alone (no unit join), but only the page's members are rendered and only
-   * their marks in the page's sessions read.
+   * in Arabic name order as the attendance matrix lists them, then by id: attendance's
+   * `rosterWithWalkIns`, kept while the data is unchanged) is counted, but only the page's
+   * members are rendered and only their marks in the page's sessions read.
    */
   grid(viewer: Viewer | null, activityId: number, page: number, membersPage = 1, now = new Date()) {
     const activity = this.att.activity(activityId);
@@ -386,29 +383,26 @@ export class CardsService {
     }));
     // no session to type in (the office before the first one): the page says so, no members to read
     const everyone = columns.length
-      ? this.repo
-          .gridMembers(
-            activity.id,
-            sessions.map((s) => s.id),
-          )
-          .sort((a, b) => gridCollator.compare(a[1], b[1]) || a[0] - b[0])
+      ? this.att.rosterWithWalkIns(
+          activity.id,
+          sessions.map((s) => s.id),
+        )
       : [];
     const memberPages = Math.max(1, Math.ceil(everyone.length / GRID_ROWS));
     const mp = Math.min(Math.max(1, membersPage), memberPages);
     const shown = everyone.slice((mp - 1) * GRID_ROWS, mp * GRID_ROWS);
-    const marks = this.repo.marksOf(
+    const marks = this.att.marksOfMembers(
       columns.map((c) => c.id),
-      shown.map(([id]) => id),
+      shown.map((m) => m.memberId),
     );
-    const unitsById = new Map(allUnits(this.db).map((u) => [u.id, u]));
     return {
       activity,
-      rows: shown.map(([memberId, fullName, unitId]) => ({
-        memberId,
-        fullName,
-        unitNameAr: unitsById.get(unitId)?.nameAr ?? '',
-        unitNameEn: unitsById.get(unitId)?.nameEn ?? null,
-        cells: marks.get(memberId) ?? NO_CELLS,
+      rows: shown.map((m) => ({
+        memberId: m.memberId,
+        fullName: m.fullName,
+        unitNameAr: m.unitNameAr,
+        unitNameEn: m.unitNameEn,
+        cells: marks.get(m.memberId) ?? NO_CELLS,
       })),
       columns,
       page: p,
@@ -425,22 +419,19 @@ export class CardsService {
   /**
    * Saves a typed sheet in one transaction: per session, only cells that differ from what
    * is stored go to the attendance service (via 'sheet'); the same grid posted twice
-   * changes nothing. Any refused session refuses the whole grid.
+   * changes nothing. Any refused session refuses the whole grid. Only the posted cells' marks
+   * are read to compare with (attendance's `sheetCells`), not the activity's whole matrix.
    */
   saveGrid(viewer: Viewer | null, activityId: number, form: GridForm, meta: { ip?: string } = {}, now = new Date()) {
-    const m = this.attendance.matrix(viewer, activityId, now);
-    const columns = new Map(m.columns.map((c) => [c.id, c]));
-    const rows = new Map(m.rows.map((r) => [r.memberId, r]));
+    const sheet = this.attendance.sheetCells(viewer, activityId, form.cells);
     const bySession = new Map<number, { memberId: number; status: AttendanceStatus }[]>();
     const errors: Record<string, string> = {};
     for (const cell of form.cells) {
-      const col = columns.get(cell.sessionId);
-      const row = rows.get(cell.memberId);
-      if (!col || !row) {
+      if (!sheet.onGrid(cell)) {
         errors[`c_${cell.sessionId}_${cell.memberId}`] = 'cards.errors.notInGrid';
         continue;
       }
-      if (row.cells.get(cell.sessionId) === cell.status) continue;
+      if (sheet.stored(cell) === cell.status) continue;
       const list = bySession.get(cell.sessionId) ?? [];
       list.push({ memberId: cell.memberId, status: cell.status });
       bySession.set(cell.sessionId, list);
@@ -453,7 +444,7 @@ export class CardsService {
           changed += this.attendance.save(
             viewer,
             sessionId,
-            { entries, reason: form.reason, activityId: m.activity.id, allPresent: false },
+            { entries, reason: form.reason, activityId: sheet.activity.id, allPresent: false },
             { ip: meta.ip, via: 'sheet' },
             now,
           ).changed;

@@ -144,9 +144,24 @@ describe('the plans of the hot statements', () => {
 
   it('read the grid page’s members by id and its marks by session and member', async () => {
     const a = course(5, 2);
-    const members = await pagePlan('trainer', `/activities/${a.id}/sheet-entry`, /union select a\.member_id/i);
-    expect(members).toContain('SEARCH m USING INTEGER PRIMARY KEY (rowid=?)');
-    expect(members.some((s) => s.startsWith('SEARCH a USING COVERING INDEX attendance_session_member_idx'))).toBe(true);
+    // the roster along its activity, each member by id; the walk-ins from the sessions' marks (attendance's rosterWithWalkIns)
+    const roster = await pagePlan('trainer', `/activities/${a.id}/sheet-entry`, /from enrolments e\s+join members m/i);
+    expect(
+      roster.some((s) =>
+        /^SEARCH e USING (COVERING )?INDEX enrolments_status_idx \(activity_id=\? AND status=\?\)/.test(s),
+      ),
+      roster.join(' | '),
+    ).toBe(true);
+    expect(roster).toContain('SEARCH m USING INTEGER PRIMARY KEY (rowid=?)');
+    const walkIns = await pagePlan(
+      'trainer',
+      `/activities/${a.id}/sheet-entry`,
+      /select distinct member_id from attendance/i,
+    );
+    expect(
+      walkIns.some((s) => s.startsWith('SEARCH attendance USING COVERING INDEX attendance_session_member_idx')),
+      walkIns.join(' | '),
+    ).toBe(true);
     const marks = await pagePlan(
       'trainer',
       `/activities/${a.id}/sheet-entry`,
