@@ -11,23 +11,66 @@ import {
   userRoles,
   users,
 } from '../../db/schema.ts';
+import { dataCache } from '../core/cache.ts';
 import { type Db, prepared } from '../core/db.ts';
 import type { EnrolmentRow } from './repository.ts';
 
-// whether any quota of an activity still taking place has reached its confirm-by date (built once per connection)
-const quotaDueQuery = (db: Db) =>
+/** activities whose quota seats are still handed on: not finished, not cancelled */
+const TAKING_PLACE = ['draft', 'open', 'running'] as const;
+
+/**
+ * When the enrolment was last approved (its confirmation clock starts there), for each row of a
+ * query over enrolments. Unary +: the enrolment's own events by the (enrolment_id) index, as in
+ * `approvedAt`.
+ */
+const lastApproval = sql`(select max(${enrolmentEvents.at}) from ${enrolmentEvents} where ${enrolmentEvents.enrolmentId} = ${enrolments.id} and +${enrolmentEvents.toStatus} = 'approved')`;
+
+/**
+ * The approved quota seats still waiting for their nominee's confirmation, of activities still
+ * taking place, whose unit has a confirm-by date: read with `activities` × `enrolments` ×
+ * `unit_quotas` in this order (`cross join`). The activities that have such a quota first, then
+ * their approved enrolments once each by (activity_id, status), then the enrolment's own quota by
+ * its key. Begun from the quotas, each quota read all the approved enrolments of its activity
+ * again (400,000 rows for 3,100 quotas on the large file, 50 ms); left to choose, SQLite began
+ * with every approved enrolment of the organisation. `activity`: a condition narrowing the activities.
+ */
+function awaitingConfirmation(activity: SQL | undefined): SQL[] {
+  return [
+    inArray(activities.status, [...TAKING_PLACE]),
+    sql`exists (select 1 from ${unitQuotas} where ${unitQuotas.activityId} = ${activities.id} and ${unitQuotas.confirmBy} is not null)`,
+    eq(enrolments.activityId, activities.id),
+    eq(enrolments.status, 'approved'),
+    sql`${enrolments.confirmation} is null`,
+    eq(enrolments.source, 'nomination'),
+    eq(unitQuotas.activityId, enrolments.activityId),
+    eq(unitQuotas.unitId, enrolments.nominatedByUnitId),
+    sql`${unitQuotas.confirmBy} is not null`,
+    ...(activity ? [activity] : []),
+  ];
+}
+
+/**
+ * The earliest date by which one of those seats must be confirmed (`confirmDeadline` of
+ * quota-rules.ts, in SQL: the confirm-by date, or for a seat approved on or after it, its
+ * approval plus the grace), or null when none waits. Built once per connection.
+ */
+const nextDeadlineQuery = (db: Db) =>
   db
-    .select({ one: sql<number>`1` })
-    .from(unitQuotas)
-    .innerJoin(activities, eq(activities.id, unitQuotas.activityId))
+    .select({
+      at: sql<
+        number | null
+      >`min(case when ${lastApproval} >= ${unitQuotas.confirmBy} then ${lastApproval} + ${sql.placeholder('graceMs')} else ${unitQuotas.confirmBy} end)`,
+    })
+    .from(activities)
+    .crossJoin(enrolments)
+    .crossJoin(unitQuotas)
     .where(
       and(
-        sql`${unitQuotas.confirmBy} <= ${sql.placeholder('now')}`,
-        inArray(activities.status, ['draft', 'open', 'running']),
-        sql`(${sql.placeholder('activityId')} is null or ${unitQuotas.activityId} = ${sql.placeholder('activityId')})`,
+        ...awaitingConfirmation(
+          sql`(${sql.placeholder('activityId')} is null or ${activities.id} = ${sql.placeholder('activityId')})`,
+        ),
       ),
     )
-    .limit(1)
     .prepare();
 
 /** statuses of a unit's nominations that still count for its quota (seated, waiting or to decide) */
@@ -176,11 +219,17 @@ export class QuotaRepository {
   }
 
   /**
-   * Whether `expiredSeats` can find anything: a quota of an activity still taking place whose
-   * confirm-by date has passed. Every queue and quota page asks first; most of the time none has.
+   * The earliest confirmation deadline among the approved quota seats still waiting for a
+   * confirmation (of one activity, or all), null when none waits: `expiredSeats` finds something
+   * exactly when this is at or before `now`. The queue and quota pages ask on every view; the
+   * answer is kept while the data is unchanged (a new approval, a confirmation or a changed date
+   * is a write), so a view costs a comparison, and the search runs again after a write.
    */
-  quotaDue(now: Date, activityId: number | null = null): boolean {
-    return !!prepared(this.db, quotaDueQuery).get({ now: now.getTime(), activityId });
+  nextConfirmDeadline(graceMs: number, activityId: number | null = null): number | null {
+    return dataCache(this.db, 'quota-deadlines', 200).get(
+      `${activityId ?? '*'}|${graceMs}`,
+      () => prepared(this.db, nextDeadlineQuery).get({ graceMs, activityId })?.at ?? null,
+    );
   }
 
   /**
@@ -189,30 +238,18 @@ export class QuotaRepository {
    * from its approval. Only activities still taking place. `activityId` narrows to one.
    */
   expiredSeats(now: Date, graceMs: number, activityId: number | null = null): EnrolmentRow[] {
-    // unary +: the enrolment's own events by the (enrolment_id) index, as in approvedAt
-    const approvedAt = sql`(select max(${enrolmentEvents.at}) from ${enrolmentEvents} where ${enrolmentEvents.enrolmentId} = ${enrolments.id} and +${enrolmentEvents.toStatus} = 'approved')`;
-    const conds: SQL[] = [
-      eq(activities.id, unitQuotas.activityId),
-      eq(enrolments.activityId, unitQuotas.activityId),
-      eq(enrolments.nominatedByUnitId, unitQuotas.unitId),
-      sql`${unitQuotas.confirmBy} is not null`,
-      sql`${unitQuotas.confirmBy} <= ${now.getTime()}`,
-      eq(enrolments.status, 'approved'),
-      sql`${enrolments.confirmation} is null`,
-      eq(enrolments.source, 'nomination'),
-      inArray(activities.status, ['draft', 'open', 'running']),
-      sql`(${approvedAt} is null or ${approvedAt} < ${unitQuotas.confirmBy} or ${approvedAt} <= ${now.getTime() - graceMs})`,
-    ];
-    if (activityId) conds.push(eq(unitQuotas.activityId, activityId));
-    // the quotas whose date has passed first (a few hundred rows, often none), then their
-    // activities and their approved nominations: `cross join` keeps that order. Left to choose,
-    // SQLite began with every approved enrolment of the organisation
     return this.db
       .select({ e: enrolments })
-      .from(unitQuotas)
-      .crossJoin(activities)
+      .from(activities)
       .crossJoin(enrolments)
-      .where(and(...conds))
+      .crossJoin(unitQuotas)
+      .where(
+        and(
+          ...awaitingConfirmation(activityId ? eq(activities.id, activityId) : undefined),
+          sql`${unitQuotas.confirmBy} <= ${now.getTime()}`,
+          sql`(${lastApproval} is null or ${lastApproval} < ${unitQuotas.confirmBy} or ${lastApproval} <= ${now.getTime() - graceMs})`,
+        ),
+      )
       .orderBy(asc(enrolments.activityId), asc(enrolments.rank), asc(enrolments.id))
       .all()
       .map((r) => r.e);

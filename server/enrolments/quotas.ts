@@ -396,10 +396,11 @@ export class QuotaService {
    * office. Idempotent: a released seat is no longer "approved". Returns how many.
    */
   sweep(now: Date = new Date(), activityId: number | null = null): number {
-    // reads first: pages call this on every view, and most of the time nothing is due (the first
-    // is one prepared look-up; the second builds and runs the whole search)
-    if (!this.repo.quotaDue(now, activityId)) return 0;
-    if (!this.repo.expiredSeats(now, RESERVE_CONFIRM_MS, activityId).length) return 0;
+    // the queue and quota pages call this on every view, and most of the time nothing is due:
+    // the earliest deadline of the seats awaiting confirmation (kept while the data is unchanged)
+    // says exactly whether the release finds anything, without taking the write lock
+    const next = this.repo.nextConfirmDeadline(RESERVE_CONFIRM_MS, activityId);
+    if (next === null || next > now.getTime()) return 0;
     return tx(this.db, () => {
       const expired = this.repo.expiredSeats(now, RESERVE_CONFIRM_MS, activityId);
       for (const e of expired) {

@@ -105,13 +105,23 @@ describe('the nomination queue', () => {
 
 describe('the quota sweep before each queue view', () => {
   const quotas = new QuotaRepository(db);
-  it('starts from the quotas whose date has passed, and reads an enrolment’s approval by its own events', () => {
+  it('reads the activities with a confirm-by date, their approved enrolments once each, and an approval by its own events', () => {
+    const [due] = statementsOf(() => sqlite.transaction(() => quotas.nextConfirmDeadline(86_400_000))());
     const [sweep] = statementsOf(() => quotas.expiredSeats(new Date(), 86_400_000));
-    expect(sweep.plan[0]).toMatch(/^SCAN unit_quotas/);
-    expect(sweep.scans).toEqual([]);
-    const events = sweep.plan.filter((s) => s.includes('enrolment_events'));
-    expect(events.length).toBeGreaterThan(0);
-    for (const s of events) expect(s).toMatch(/enrolment_events_enrolment_idx \(enrolment_id=\?\)/);
+    for (const s of [due, sweep]) {
+      expect(s.scans).toEqual([]);
+      const plan = s.plan.join('\n');
+      // not from each quota: that read all the approved enrolments of its activity again per quota
+      expect(s.plan[0]).toMatch(/^SEARCH activities USING COVERING INDEX activities_status_idx \(status=\?\)/);
+      expect(plan).toMatch(/SEARCH enrolments USING INDEX \w+ \(activity_id=\?/);
+      expect(plan).toMatch(
+        /SEARCH unit_quotas USING INDEX sqlite_autoindex_unit_quotas_1 \(activity_id=\? AND unit_id=\?\)/,
+      );
+      expect(plan).not.toMatch(/SCAN unit_quotas/);
+      const events = s.plan.filter((p) => p.includes('enrolment_events'));
+      expect(events.length).toBeGreaterThan(0);
+      for (const p of events) expect(p).toMatch(/enrolment_events_enrolment_idx \(enrolment_id=\?\)/);
+    }
 
     const [approved] = statementsOf(() => quotas.approvedAt(1));
     expect(approved.plan.join('\n')).toMatch(/enrolment_events_enrolment_idx \(enrolment_id=\?\)/);
