@@ -19,9 +19,23 @@ export const DIGEST_HOUR = 7;
 export const DIGEST_CHECK_MS = 60 * 60_000;
 /**
  * rows read for a list at most (a week of the whole large organisation has about 700 absences and
- * 200 coming sessions); past it the week's absences are counted apart, so the counts stay exact
+ * 200 coming sessions); past it the week's absences are counted apart, so the counts stay exact,
+ * and the absences list only whole members (see wholeMembers)
  */
 export const LIST_LIMIT = 5000;
+
+/**
+ * The absences of whole members among `rows` (in name order) read with a limit one past `limit`:
+ * when there are more rows than `limit`, the members named as the first row past it may have
+ * absences not read, so their rows are left out (the members listed before them are whole).
+ */
+export function wholeMembers<R extends { fullName: string }>(rows: R[], limit: number): R[] {
+  if (rows.length <= limit) return rows;
+  const cut = rows[limit].fullName;
+  let end = limit;
+  while (end > 0 && rows[end - 1].fullName === cut) end--;
+  return rows.slice(0, end);
+}
 /** rows of each list on one page of /followup/digest (the member list's page size) */
 export const DIGEST_PAGE = 50;
 
@@ -49,7 +63,9 @@ export class DigestService {
 
   /** the digest's content for a subtree: absences of [from, to), at risk now, sessions of [now, now + 7 days) */
   build(unit: UnitLite, from: Date, to: Date, now: Date) {
-    const absenceRows = this.repo.absencesBetween(unit.path, from, to, LIST_LIMIT);
+    const read = this.repo.absencesBetween(unit.path, from, to, LIST_LIMIT + 1);
+    const capped = read.length > LIST_LIMIT;
+    const absenceRows = wholeMembers(read, LIST_LIMIT);
     const byMember = new Map<
       number,
       {
@@ -84,10 +100,9 @@ export class DigestService {
       byMember.set(r.memberId, m);
     }
     // past the limit, the week's absences and absent members are counted apart (exact)
-    const counts =
-      absenceRows.length >= LIST_LIMIT
-        ? this.repo.absenceCounts(unit.path, from, to)
-        : { absences: absenceRows.length, members: byMember.size };
+    const counts = capped
+      ? this.repo.absenceCounts(unit.path, from, to)
+      : { absences: absenceRows.length, members: byMember.size };
     const atRisk = membersBelowRule(this.reports, unit.path, null, now);
     const upcoming = this.repo
       .upcomingSessions(unit.path, now, new Date(now.getTime() + 7 * DAY), LIST_LIMIT)
@@ -99,8 +114,8 @@ export class DigestService {
       absences: [...byMember.values()],
       absenceCount: counts.absences,
       absentMembers: counts.members,
-      /** the absences listed (LIST_LIMIT at most) */
-      absencesListed: absenceRows.length,
+      /** the members listed (fewer than absentMembers when the absences went past LIST_LIMIT) */
+      membersListed: byMember.size,
       atRisk,
       upcoming,
     };
@@ -144,7 +159,7 @@ export class DigestService {
       atRiskCount: d.atRisk.length,
       upcomingCount: d.upcoming.length,
       absences: pageOf(d.absences, q.absencesPage, DIGEST_PAGE, d.absentMembers),
-      absencesListed: d.absencesListed,
+      membersListed: d.membersListed,
       atRisk: pageOf(d.atRisk, q.atRiskPage, DIGEST_PAGE),
       upcoming: pageOf(d.upcoming, q.upcomingPage, DIGEST_PAGE),
       // the unit select (331 units for the office) is kept rendered per scope (core/render.ts kept)

@@ -270,10 +270,14 @@ export class ReportsService {
 
   /**
    * The rows of a follow-up list for a subtree and period, the whole list (the CSV exports it,
-   * the page shows a page of it): kept while the data is unchanged and within the minute of `now`
-   * (sessions that have started count), for every viewer of the unit. The list of members below
-   * their rule runs every running enrolment of the subtree through the completion rule (7,500 for
-   * the whole large organisation, about 100 ms): computed once, not on every page.
+   * the page shows a page of it): kept while the data is unchanged, for every viewer of the unit.
+   * The members below their rule and those who never attended depend on `now` too (sessions that
+   * have started count), so they are kept within its minute; the inactive units do not (a unit
+   * with a session in the range, held or still to come, is active; the last session is the last
+   * before the range's end), so their key has no minute (the shared cache still ages every entry
+   * out after 60 s, core/cache.ts, so they are computed again at most once a minute). The list of
+   * members below their rule runs every running enrolment of the subtree through the completion
+   * rule (7,500 for the whole large organisation, about 100 ms): computed once, not on every page.
    */
   followUp(
     viewer: Viewer | null,
@@ -283,7 +287,7 @@ export class ReportsService {
     const unit = this.resolveUnit(viewer, q.unit);
     const range = this.followUpRange(q, now);
     const r = { from: range.from.getTime(), to: range.to.getTime(), path: unit.path };
-    const minute = Math.floor(now.getTime() / 60_000);
+    const minute = q.list === 'inactive' ? '' : Math.floor(now.getTime() / 60_000);
     const lists = dataCache(this.db).get(
       `reports.followUp|${q.list}|${unit.id}|${unit.path}|${r.from}|${r.to}|${minute}`,
       () => deepFreeze(this.followUpLists(q.list, unit, r, now)),

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AttendanceRepository } from '../../server/attendance/repository.ts';
-import { LIST_LIMIT } from '../../server/followup/digest.ts';
+import { LIST_LIMIT, wholeMembers } from '../../server/followup/digest.ts';
 import { daysAgo } from '../attendance/factories.ts';
 import { makeOrg } from '../factories.ts';
 import { Client, createTestApp, type TestApp, textOf } from '../helpers.ts';
@@ -19,8 +19,8 @@ beforeEach(async () => {
 });
 afterEach(() => t.close());
 
-/** Raqqa's course (rule 75 %): `n` Karama members missed both sessions of the week; `coming` sessions in the next days */
-function week(n: number, coming: number) {
+/** Raqqa's course (rule 75 %): `n` Karama members missed the `missed` sessions of the week (2 or 3); `coming` sessions in the next days */
+function week(n: number, coming: number, missed = 2) {
   const course = makeActivity(t.db, {
     organisingUnitId: o.units.raqqa.id,
     title: 'دورة الأسبوع',
@@ -30,6 +30,7 @@ function week(n: number, coming: number) {
     makeSession(t.db, course.id, { startMin: daysAgo(3) }),
     makeSession(t.db, course.id, { startMin: daysAgo(2) }),
   ];
+  if (missed === 3) held.push(makeSession(t.db, course.id, { startMin: daysAgo(4) }));
   for (let i = 0; i < coming; i++) makeSession(t.db, course.id, { startMin: 60 + i * 120, topic: `لقاء ${i}` });
   // thousands of members at once: written in a few statements
   const sqlite = t.db.$client;
@@ -122,7 +123,49 @@ describe('the digest, a page of each list at a time', () => {
     expect(text).toContain(`${n} أعضاء غائبون`);
     expect(text).toContain(`${n} تسجيلات معرّضة للخطر`);
     expect(pagerOf(html, 'abs-h').text).toContain(`المجموع: ${n}`);
-    expect(text).toContain(`تُعرض أول ${LIST_LIMIT} حالة غياب فقط`);
+    // the rows read stop at LIST_LIMIT = 5000: the members read whole are listed, the rest counted
+    expect(text).toContain(`يُعرض ${LIST_LIMIT / 2} من ${n} عضوًا غائبًا فقط`);
     expect(rowsOf(html, 'abs-h')).toHaveLength(50);
+  });
+
+  it('lists no member with only part of their absences when the rows read stop in the middle of one', async () => {
+    // 3 absences each: the 5,000th row is the second absence of the 1,667th member ('متدرب 1666')
+    const n = 1700;
+    week(n, 1, 3);
+    const whole = Math.floor(LIST_LIMIT / 3);
+    const c = new Client(t.app);
+    await c.login('coordinator');
+    const first = (await c.get('/followup/digest')).body;
+    expect(textOf(first)).toContain(`${3 * n} غياب`);
+    expect(textOf(first)).toContain(`${n} أعضاء غائبون`);
+    expect(pagerOf(first, 'abs-h').text).toContain(`المجموع: ${n}`);
+    // the last page of the list: every member with their 3 absences, up to the last member read whole
+    const pages = Math.ceil(whole / 50);
+    const last = (await c.get(`/followup/digest?absencesPage=${pages}`)).body;
+    const rows = rowsOf(last, 'abs-h');
+    expect(rows.map(nameOf)).toEqual(
+      Array.from(
+        { length: whole - (pages - 1) * 50 },
+        (_, i) => `متدرب ${String((pages - 1) * 50 + i).padStart(4, '0')}`,
+      ),
+    );
+    for (const row of rows) expect(row.split('دورة الأسبوع').length - 1).toBe(3);
+    // the members left out are said so, in Arabic and English
+    expect(textOf(last)).toContain(`يُعرض ${whole} من ${n} عضوًا غائبًا فقط، كلٌّ منهم بكل غياباته`);
+    await c.post('/lang/en', { next: '/' });
+    const en = textOf((await c.get(`/followup/digest?absencesPage=${pages}`)).body);
+    expect(en).toContain(`Only ${whole} of the ${n} absent members are listed, each with all their absences`);
+  });
+
+  it('leaves out every member named as the first row not read (two members may share a name)', () => {
+    const row = (memberId: number, fullName: string) => ({ memberId, fullName });
+    // in name order; the two «سعاد» interleave by session time
+    const rows = [row(1, 'أحمد'), row(1, 'أحمد'), row(2, 'سعاد'), row(3, 'سعاد'), row(2, 'سعاد'), row(3, 'سعاد')];
+    expect(wholeMembers(rows, 6)).toEqual(rows);
+    expect(wholeMembers(rows.slice(0, 5), 5)).toEqual(rows.slice(0, 5));
+    expect(wholeMembers(rows, 5)).toEqual(rows.slice(0, 2));
+    expect(wholeMembers(rows, 3)).toEqual(rows.slice(0, 2));
+    expect(wholeMembers(rows, 2)).toEqual(rows.slice(0, 2));
+    expect(wholeMembers(rows, 1)).toEqual([]);
   });
 });
