@@ -20,7 +20,7 @@ import {
 import { enrolledCount, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById, dataCache, deepFreeze } from '../core/cache.ts';
-import { type Db, existsRow, prepared } from '../core/db.ts';
+import { type Db, existsRow, inSubtree, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 export type ActivityRow = typeof activities.$inferSelect;
@@ -272,9 +272,7 @@ export class ActivityRepository {
     const a = activities;
     const ors: SQL[] = [];
     for (const p of scope.unitPaths)
-      ors.push(
-        sql`(select ${units.path} from ${units} where ${units.id} = ${a.organisingUnitId}) like ${`${escapeLike(p)}%`} escape '\\'`,
-      );
+      ors.push(inSubtree(sql`(select ${units.path} from ${units} where ${units.id} = ${a.organisingUnitId})`, p));
     if (scope.nonDraft) ors.push(sql`${a.status} <> 'draft'`);
     if (scope.trainerUserId !== null)
       ors.push(
@@ -310,7 +308,7 @@ export class ActivityRepository {
     const conds: (SQL | undefined)[] = [this.scopeCondition(scope)];
     if (f.kind) conds.push(eq(a.kind, f.kind));
     if (f.status) conds.push(eq(a.status, f.status));
-    if (f.unitPath) conds.push(sql`${units.path} like ${`${escapeLike(f.unitPath)}%`} escape '\\'`);
+    if (f.unitPath) conds.push(inSubtree(units.path, f.unitPath));
     if (f.q) {
       const p = `%${escapeLike(f.q)}%`;
       conds.push(sql`(${a.title} like ${p} escape '\\' or ${a.honoree} like ${p} escape '\\')`);

@@ -14,7 +14,7 @@ import {
 } from '../../db/schema.ts';
 import { escapeLike, normalizeArabic } from '../core/arabic.ts';
 import { dataCache, dataVersionNow, deepFreeze } from '../core/cache.ts';
-import { type Db, prepared } from '../core/db.ts';
+import { type Db, inSubtree, prepared } from '../core/db.ts';
 import { ROSTER_IN, ROSTER_STATUSES } from './rules.ts';
 
 export type SessionRow = NonNullable<ReturnType<AttendanceRepository['session']>>;
@@ -506,7 +506,7 @@ export class AttendanceRepository {
         sql`${members.phone} like ${`%${escapeLike(q)}%`} escape '\\'`,
       )!,
     ];
-    if (opts.unitPath) conds.push(sql`${units.path} like ${`${escapeLike(opts.unitPath)}%`} escape '\\'`);
+    if (opts.unitPath) conds.push(inSubtree(units.path, opts.unitPath));
     if (opts.executiveOnly) conds.push(eq(members.isExecutive, true));
     return this.db
       .select({ memberId: members.id })

@@ -13,9 +13,8 @@ import {
   units,
 } from '../../db/schema.ts';
 import { marksOfActivity, marksOfMember, sessionsOfActivities, trainsActivity } from '../attendance/repository.ts';
-import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
-import { type Db, prepared } from '../core/db.ts';
+import { type Db, inSubtree, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 /** Enrolment statuses that take part in completion: still running, or decided. */
@@ -376,7 +375,7 @@ export class CompletionRepository {
     const completedAt = sql<number>`(select max(${enrolmentEvents.at}) from ${enrolmentEvents} where ${enrolmentEvents.enrolmentId} = ${enrolments.id} and +${enrolmentEvents.toStatus} = 'completed')`;
     const conds: SQL[] = [eq(enrolments.status, 'completed'), eq(activities.phaseId, opts.phaseId)];
     if (opts.activityId) conds.push(eq(enrolments.activityId, opts.activityId));
-    if (opts.unitPath) conds.push(sql`${units.path} like ${`${escapeLike(opts.unitPath)}%`} escape '\\'`);
+    if (opts.unitPath) conds.push(inSubtree(units.path, opts.unitPath));
     if (opts.from) conds.push(sql`${completedAt} >= ${opts.from.getTime()}`);
     if (opts.to) conds.push(sql`${completedAt} < ${opts.to.getTime()}`);
     const where = and(...conds);

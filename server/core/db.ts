@@ -1,10 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { type SQL, sql } from 'drizzle-orm';
+import { type AnyColumn, type SQL, sql } from 'drizzle-orm';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import * as schema from '../../db/schema.ts';
+import { escapeLike } from './arabic.ts';
 import { ROOT } from './paths.ts';
 
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
@@ -87,4 +88,13 @@ export function prepared<T>(db: Db, build: (db: Db) => T): T {
     kept.set(build, q);
   }
   return q;
+}
+
+/**
+ * A unit path column within the subtree of `path` (a materialised path such as "/1/4/": the
+ * unit itself and every unit below it), for a Drizzle WHERE: `like '/1/4/%'` with the path's
+ * own `%`, `_` and `\\` escaped.
+ */
+export function inSubtree(column: AnyColumn | SQL, path: string): SQL {
+  return sql`${column} like ${`${escapeLike(path)}%`} escape '\\'`;
 }

@@ -16,7 +16,7 @@ import {
 import { enrolledCount, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
-import { type Db, prepared } from '../core/db.ts';
+import { type Db, inSubtree, prepared } from '../core/db.ts';
 
 /** statuses that hold a seat */
 export const SEATED = ENROLLED_STATUSES;
@@ -143,7 +143,7 @@ export class EnrolmentRepository {
         ? undefined
         : scope.length
           ? sql`(${sql.join(
-              scope.map((p) => sql`${units.path} like ${`${escapeLike(p)}%`} escape '\\'`),
+              scope.map((p) => inSubtree(units.path, p)),
               sql` or `,
             )})`
           : sql`0`;
@@ -205,7 +205,7 @@ export class EnrolmentRepository {
       if (!opts.scope.length) return { rows: [], total: 0 };
       conds.push(
         sql`(${sql.join(
-          opts.scope.map((p) => sql`${units.path} like ${`${escapeLike(p)}%`} escape '\\'`),
+          opts.scope.map((p) => inSubtree(units.path, p)),
           sql` or `,
         )})`,
       );
@@ -491,7 +491,7 @@ export class EnrolmentRepository {
       .from(scopeUnit)
       .where(
         sql.join(
-          paths.map((p) => sql`${scopeUnit.path} like ${`${escapeLike(p)}%`} escape '\\'`),
+          paths.map((p) => inSubtree(scopeUnit.path, p)),
           sql` or `,
         ),
       );

@@ -16,7 +16,7 @@ import {
 } from '../../db/schema.ts';
 import { ROSTER_STATUSES } from '../attendance/rules.ts';
 import { escapeLike } from '../core/arabic.ts';
-import { type Db, prepared } from '../core/db.ts';
+import { type Db, inSubtree, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 export type ApologyStatus = 'pending' | 'accepted' | 'refused';
@@ -211,7 +211,7 @@ export class FollowupRepository {
     if (!opts.all) {
       if (opts.memberId !== null) scope.push(eq(apologies.memberId, opts.memberId));
       if (opts.trainerUserId !== null) scope.push(eq(sessions.trainerUserId, opts.trainerUserId));
-      for (const p of opts.unitPaths) scope.push(sql`${units.path} like ${like(p)} escape '\\'`);
+      for (const p of opts.unitPaths) scope.push(inSubtree(units.path, p));
       if (scope.length === 0) return { rows: [], total: 0 };
     }
     const where = and(
