@@ -16,6 +16,13 @@ import type { Decision, StatusFilter } from './schemas.ts';
 export const QUEUE_PAGE_SIZE = 50;
 export const ROSTER_PAGE_SIZE = 100;
 export const SEARCH_PAGE_SIZE = 30;
+/**
+ * The latest enrolments and nominations the nomination page lists under the search (the office:
+ * all of the activity's; a coordinator: their own). It listed up to 500, 155 of the page's 174 kB
+ * for a 1,500-member lecture, and silently left out the rest; the page now links to the queue
+ * for them.
+ */
+export const NOMINATIONS_SHOWN = 50;
 /** sessions per printed sign-in sheet (columns of one A4 landscape page) */
 export const SHEET_COLUMNS = 10;
 
@@ -412,7 +419,7 @@ export class EnrolmentService {
       activityId,
       ...(isOffice(viewer) ? {} : { nominatedIn: scope as string[], nominatedByUserId: viewer.userId }),
       statuses: isOffice(viewer) ? [] : undefined,
-      limit: 500,
+      limit: NOMINATIONS_SHOWN,
       offset: 0,
       order: 'recent',
     });
@@ -423,6 +430,8 @@ export class EnrolmentService {
       page: q.page,
       pages: Math.max(1, Math.ceil(search.total / SEARCH_PAGE_SIZE)),
       mine: mine.rows.filter((r) => isOffice(viewer) || r.source === 'nomination'),
+      // the rest are in the queue, filtered to this activity, the same rows in the same order, paged
+      mineMore: Math.max(0, mine.total - mine.rows.length),
       standings: this.standingsOf(mine.rows),
       counts: this.repo.counts(activityId),
       isOffice: isOffice(viewer),

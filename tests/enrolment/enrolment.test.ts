@@ -222,6 +222,29 @@ describe('nominations', () => {
     expect(queue.body).not.toContain('name="single"');
   });
 
+  it('lists the latest 50 enrolments under the search, and sends to the queue for the rest', async () => {
+    const a = makeActivity(t.db, { organisingUnitId: org.units.centre.id, selfEnrol: false });
+    const people = Array.from({ length: 53 }, (_, i) =>
+      makeMember(t.db, { unitId: org.units.karama.id, fullName: `عضو ${i}` }),
+    );
+    // created one after another: the newest last
+    for (const m of people) makeEnrolment(t.db, { activityId: a.id, memberId: m.id, source: 'office' });
+    const office = await signedIn('office');
+    const page = (await office.get(`/activities/${a.id}/nominate`)).body;
+    const listed = page.slice(page.indexOf('التسجيلات والترشيحات في هذا النشاط'));
+    expect((listed.match(/<a href="\/enrolments\/\d+">/g) ?? []).length).toBe(50);
+    expect(textOf(listed)).toContain('تسجيلات وترشيحات أقدم لا تظهر هنا: 3.');
+    expect(listed).toContain(`href="/nominations?activity=${a.id}&amp;status=all"`);
+    // the queue there holds all 53, the newest first
+    const queue = textOf((await office.get(`/nominations?activity=${a.id}&status=all`)).body);
+    expect(queue).toContain('المجموع: 53');
+    expect(queue).toContain('عضو 52');
+    // with 50 or fewer, no such line
+    const b = makeActivity(t.db, { organisingUnitId: org.units.centre.id, selfEnrol: false });
+    makeEnrolment(t.db, { activityId: b.id, memberId: people[0].id, source: 'office' });
+    expect(textOf((await office.get(`/activities/${b.id}/nominate`)).body)).not.toContain('لا تظهر هنا');
+  });
+
   it('refuses a member outside the coordinator scope, and a member already enrolled: nothing saved', async () => {
     const a = makeActivity(t.db, { organisingUnitId: org.units.centre.id, selfEnrol: false });
     const inside = makeMember(t.db, { unitId: org.units.karama.id });
