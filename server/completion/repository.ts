@@ -34,9 +34,6 @@ export interface SessionRow {
   status: 'scheduled' | 'cancelled';
 }
 
-/** `(?, ?, ?)` for TRACKED in a plain statement */
-const TRACKED_IN = `(${TRACKED.map(() => '?').join(', ')})`;
-
 export interface EnrolmentWithMember {
   id: number;
   memberId: number;
@@ -77,6 +74,17 @@ const enrolmentOfMemberQuery = (db: Db) =>
       inArray(enrolments.status, TRACKED),
       eq(enrolments.memberId, sql.placeholder('memberId')),
     )!,
+  ).prepare();
+
+/**
+ * Every tracked enrolment of an activity (the progress page, the decision, the assessment
+ * form): enrolmentsQuery, prepared once and read as arrays (`values`), because Drizzle's mapping
+ * of 1,500 rows cost as much as the query.
+ */
+const allEnrolmentsQuery = (db: Db) =>
+  enrolmentsQuery(
+    db,
+    and(eq(enrolments.activityId, sql.placeholder('activityId')), inArray(enrolments.status, TRACKED))!,
   ).prepare();
 
 const activityQuery = (db: Db) =>
@@ -209,20 +217,9 @@ export class CompletionRepository {
     return enrolmentsQuery(this.db, and(...conds)!).all();
   }
 
-  /**
-   * All of them (the progress page, the decision, the assessment form): the statement of
-   * enrolmentsQuery with rows as arrays. Drizzle's mapping of 1,500 rows cost as much as the query.
-   */
+  /** All of them (allEnrolmentsQuery), as the objects enrolmentsQuery's fields name. */
   private allEnrolmentsOf(activityId: number): EnrolmentWithMember[] {
-    const rows = this.db.$client
-      .prepare(
-        `select e.id, e.member_id, e.status, e.assessment_score, e.completion_overridden, m.full_name, u.path, u.name_ar, u.name_en
-         from enrolments e inner join members m on m.id = e.member_id inner join units u on u.id = m.unit_id
-         where (e.activity_id = ? and e.status in ${TRACKED_IN})
-         order by m.full_name asc`,
-      )
-      .raw(true)
-      .all(activityId, ...TRACKED) as [
+    const rows = prepared(this.db, allEnrolmentsQuery).values({ activityId }) as [
       number,
       number,
       EnrolmentStatus,
