@@ -244,18 +244,22 @@ export class AttendanceService {
       if (list) list.push(h);
       else historyByMember.set(h.memberId, [h]);
     }
-    const row = (m: MemberRow, isEnrolled: boolean): RosterRow => ({
-      memberId: m.memberId,
-      fullName: m.fullName,
-      unitPath: m.unitPath,
-      unitNameAr: m.unitNameAr,
-      unitNameEn: m.unitNameEn,
-      enrolled: isEnrolled,
-      candidate: false,
-      mark: markOf.get(m.memberId) ?? null,
-      history: historyByMember.get(m.memberId) ?? NO_HISTORY,
-      historyEarlier: Math.max(0, (historyByMember.get(m.memberId)?.[0]?.total ?? 0) - ROSTER_HISTORY_SHOWN),
-    });
+    const row = (m: MemberRow, isEnrolled: boolean): RosterRow => {
+      const history = historyByMember.get(m.memberId) ?? NO_HISTORY;
+      return {
+        memberId: m.memberId,
+        fullName: m.fullName,
+        unitPath: m.unitPath,
+        unitNameAr: m.unitNameAr,
+        unitNameEn: m.unitNameEn,
+        enrolled: isEnrolled,
+        candidate: false,
+        mark: markOf.get(m.memberId) ?? null,
+        history,
+        // every change carries its member's count of changes: those not among the latest shown
+        historyEarlier: history.length ? history[0].total - history.length : 0,
+      };
+    };
     const byMember = new Map<number, RosterRow>();
     for (const m of enrolled) byMember.set(m.memberId, row(m, true));
     // marked without a roster enrolment: walk-ins (and members who left since)

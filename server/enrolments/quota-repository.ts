@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import {
   activities,
   type EnrolmentStatus,
@@ -26,6 +26,15 @@ const TAKING_PLACE = ['draft', 'open', 'running'] as const;
 const lastApproval = sql`(select max(${enrolmentEvents.at}) from ${enrolmentEvents} where ${enrolmentEvents.enrolmentId} = ${enrolments.id} and +${enrolmentEvents.toStatus} = 'approved')`;
 
 /**
+ * `confirmDeadline` of quota-rules.ts in SQL, for each seat of a query over enrolments and their
+ * unit's quota: the confirm-by date, or for a seat approved on or after it (a reserve moved up),
+ * its approval plus `grace`. The one SQL form of the rule: the next deadline is its minimum, the
+ * expired seats those where it has passed.
+ */
+const confirmDeadlineSql = (grace: SQL | Placeholder | number) =>
+  sql`(case when ${lastApproval} >= ${unitQuotas.confirmBy} then ${lastApproval} + ${grace} else ${unitQuotas.confirmBy} end)`;
+
+/**
  * The approved quota seats still waiting for their nominee's confirmation, of activities still
  * taking place, whose unit has a confirm-by date: read with `activities` × `enrolments` ×
  * `unit_quotas` in this order (`cross join`). The activities that have such a quota first, then
@@ -49,18 +58,10 @@ function awaitingConfirmation(activity: SQL | undefined): SQL[] {
   ];
 }
 
-/**
- * The earliest date by which one of those seats must be confirmed (`confirmDeadline` of
- * quota-rules.ts, in SQL: the confirm-by date, or for a seat approved on or after it, its
- * approval plus the grace), or null when none waits. Built once per connection.
- */
+/** The earliest date by which one of those seats must be confirmed, or null when none waits. Built once per connection. */
 const nextDeadlineQuery = (db: Db) =>
   db
-    .select({
-      at: sql<
-        number | null
-      >`min(case when ${lastApproval} >= ${unitQuotas.confirmBy} then ${lastApproval} + ${sql.placeholder('graceMs')} else ${unitQuotas.confirmBy} end)`,
-    })
+    .select({ at: sql<number | null>`min(${confirmDeadlineSql(sql.placeholder('graceMs'))})` })
     .from(activities)
     .crossJoin(enrolments)
     .crossJoin(unitQuotas)
@@ -246,8 +247,9 @@ export class QuotaRepository {
       .where(
         and(
           ...awaitingConfirmation(activityId ? eq(activities.id, activityId) : undefined),
+          // (implied by the deadline, but cheaper: the approval is read only for these)
           sql`${unitQuotas.confirmBy} <= ${now.getTime()}`,
-          sql`(${lastApproval} is null or ${lastApproval} < ${unitQuotas.confirmBy} or ${lastApproval} <= ${now.getTime() - graceMs})`,
+          sql`${confirmDeadlineSql(graceMs)} <= ${now.getTime()}`,
         ),
       )
       .orderBy(asc(enrolments.activityId), asc(enrolments.rank), asc(enrolments.id))

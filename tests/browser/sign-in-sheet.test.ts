@@ -4,22 +4,13 @@
  * once on the page) is drawn at its 12 mm and reads back, as printed, to its own session and
  * member with the scan page's decoder.
  */
-import * as jsqrModule from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as s from '../../db/schema.ts';
 import { readCode } from '../../server/cards/codes.ts';
 import { makeActivity, makeEnrolledMembers, makeSession } from '../attendance/factories.ts';
+import { jsQR } from '../qr.ts';
 import { checkPage, HAVE_CHROMIUM, type Harness, signIn, startHarness } from './harness.ts';
-
-type Decode = (
-  data: Uint8ClampedArray,
-  width: number,
-  height: number,
-  options?: { inversionAttempts?: 'dontInvert' },
-) => { data: string } | null;
-const jsqrExport = (jsqrModule as unknown as { default: Decode | { default: Decode } }).default;
-const jsQR: Decode = typeof jsqrExport === 'function' ? jsqrExport : jsqrExport.default;
 
 let h: Harness;
 beforeAll(async () => {

@@ -1,5 +1,4 @@
 import { eq } from 'drizzle-orm';
-import * as jsqrModule from 'jsqr';
 import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import { cardUrl, sheetCode } from '../../server/cards/codes.ts';
 import { enrol, eventsOf, makeActivity, makeSession, marksOf } from '../attendance/factories.ts';
 import { makeMember, makeOrg } from '../factories.ts';
 import { Client, createTestApp, type TestApp, textOf } from '../helpers.ts';
+import { jsQR } from '../qr.ts';
 
 let t: TestApp;
 let org: Awaited<ReturnType<typeof makeOrg>>;
@@ -24,16 +24,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const BASE = 'http://localhost:80';
-
-// jsqr is CommonJS with `exports.default`: depending on the loader the function is one level down
-type Decode = (
-  data: Uint8ClampedArray,
-  width: number,
-  height: number,
-  options?: { inversionAttempts?: 'dontInvert' },
-) => { data: string } | null;
-const jsqrExport = (jsqrModule as unknown as { default: Decode | { default: Decode } }).default;
-const jsQR: Decode = typeof jsqrExport === 'function' ? jsqrExport : jsqrExport.default;
 
 /** a printed QR code as an image, read back exactly as the scan page's decoder does (jsQR on RGBA pixels) */
 async function photographAndDecode(text: string): Promise<string> {

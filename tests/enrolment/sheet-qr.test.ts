@@ -4,24 +4,14 @@
  * back with jsQR (the scan page's decoder), and the sheet page draws each cell's own code, once
  * a cell, in a few hundred bytes, with the shared patterns drawn once.
  */
-import * as jsqrModule from 'jsqr';
 import QRCode from 'qrcode';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sheetCode } from '../../server/cards/codes.ts';
 import { MASK, qrFunctionPaths, qrModules, qrSide, sheetCellQr } from '../../server/enrolments/sheet-qr.ts';
 import { makeMember, makeOrg, makeUser } from '../factories.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
+import { jsQR } from '../qr.ts';
 import { makeActivity, makeEnrolment, makeSession } from './factories.ts';
-
-// jsqr is CommonJS with `exports.default`: depending on the loader the function is one level down
-type Decode = (
-  data: Uint8ClampedArray,
-  width: number,
-  height: number,
-  options?: { inversionAttempts?: 'dontInvert' },
-) => { data: string } | null;
-const jsqrExport = (jsqrModule as unknown as { default: Decode | { default: Decode } }).default;
-const jsQR: Decode = typeof jsqrExport === 'function' ? jsqrExport : jsqrExport.default;
 
 const CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-';
 /** a repeatable text of this length (a little generator, so a failure names its text) */
