@@ -272,7 +272,7 @@ export class ActivityRepository {
     const a = activities;
     const ors: SQL[] = [];
     for (const p of scope.unitPaths)
-      ors.push(inSubtree(sql`(select ${units.path} from ${units} where ${units.id} = ${a.organisingUnitId})`, p));
+      ors.push(sql`${a.organisingUnitId} in (select ${units.id} from ${units} where ${inSubtree(units.path, p)})`);
     if (scope.nonDraft) ors.push(sql`${a.status} <> 'draft'`);
     if (scope.trainerUserId !== null)
       ors.push(

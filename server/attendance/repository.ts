@@ -14,7 +14,7 @@ import {
 } from '../../db/schema.ts';
 import { escapeLike, normalizeArabic } from '../core/arabic.ts';
 import { dataCache, dataVersionNow, deepFreeze } from '../core/cache.ts';
-import { type Db, inSubtree, prepared } from '../core/db.ts';
+import { type Db, inSubtree, prepared, preparedWithLimit } from '../core/db.ts';
 import { ROSTER_IN, ROSTER_STATUSES } from './rules.ts';
 
 export type SessionRow = NonNullable<ReturnType<AttendanceRepository['session']>>;
@@ -224,6 +224,27 @@ function sessionsBetweenQuery(db: Db, trainer: boolean) {
     .prepare();
 }
 
+/** a member's latest marks, newest first (one prepared query per limit) */
+const memberHistoryQuery = (db: Db, limit: number) =>
+  db
+    .select({
+      sessionId: attendance.sessionId,
+      status: attendance.status,
+      note: attendance.note,
+      via: attendance.via,
+      startsAt: sessions.startsAt,
+      topic: sessions.topic,
+      activityId: activities.id,
+      activityTitle: activities.title,
+    })
+    .from(attendance)
+    .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
+    .innerJoin(activities, eq(activities.id, sessions.activityId))
+    .where(eq(attendance.memberId, p('memberId')))
+    .orderBy(desc(sessions.startsAt))
+    .limit(limit)
+    .prepare();
+
 /**
  * The hot statements of the roster, the save and the check-in, built and compiled once per
  * connection (a Drizzle query is otherwise built again on every call: about 0.1 ms each).
@@ -232,24 +253,6 @@ function buildStatements(db: Db) {
   return {
     sessionsOfTrainer: sessionsBetweenQuery(db, true),
     sessionsOfEveryone: sessionsBetweenQuery(db, false),
-    memberHistory: db
-      .select({
-        sessionId: attendance.sessionId,
-        status: attendance.status,
-        note: attendance.note,
-        via: attendance.via,
-        startsAt: sessions.startsAt,
-        topic: sessions.topic,
-        activityId: activities.id,
-        activityTitle: activities.title,
-      })
-      .from(attendance)
-      .innerJoin(sessions, eq(sessions.id, attendance.sessionId))
-      .innerJoin(activities, eq(activities.id, sessions.activityId))
-      .where(eq(attendance.memberId, p('memberId')))
-      .orderBy(desc(sessions.startsAt))
-      .limit(p('limit'))
-      .prepare(),
     openForMember: db
       .select({
         id: sessions.id,
@@ -819,7 +822,7 @@ export class AttendanceRepository {
 
   /** a member's most recent marks, newest first */
   memberHistory(memberId: number, limit: number) {
-    return this.q.memberHistory.all({ memberId, limit });
+    return preparedWithLimit(this.db, memberHistoryQuery, limit).all({ memberId });
   }
 
   /** a member's counters per activity (the precomputed ones on the enrolments) */

@@ -1,7 +1,6 @@
 import { and, asc, eq, inArray, ne, or, type Placeholder, type SQL, sql } from 'drizzle-orm';
 import { activities, ENROLLED_STATUSES, enrolments, sessions, units, users } from '../../db/schema.ts';
-import { escapeLike } from '../core/arabic.ts';
-import { type Db, prepared } from '../core/db.ts';
+import { type Db, inSubtree, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 export interface CalendarScope {
@@ -112,7 +111,7 @@ export class CalendarRepository {
     if (scope.memberId) ors.push(memberSessions(scope.memberId));
     if (scope.trainerUserId) ors.push(eq(sessions.trainerUserId, scope.trainerUserId));
     if (unitPaths === 'all') ors.push(sql`1`);
-    else for (const p of unitPaths) ors.push(sql`${units.path} like ${`${escapeLike(p)}%`} escape '\\'`);
+    else for (const p of unitPaths) ors.push(inSubtree(units.path, p));
     return calendarQuery(this.db, from.getTime(), to.getTime(), or(...ors)!).all();
   }
 

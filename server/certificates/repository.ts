@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { activities, certificates, enrolments, members, sessions, units } from '../../db/schema.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, equalsConstant } from '../core/db.ts';
 
 /** Queries behind certificates and their public verification. */
 export class CertificateRepository {
@@ -63,7 +63,11 @@ export class CertificateRepository {
       .from(enrolments)
       .leftJoin(certificates, eq(certificates.enrolmentId, enrolments.id))
       .where(
-        and(eq(enrolments.activityId, activityId), eq(enrolments.status, 'completed'), sql`${certificates.id} is null`),
+        and(
+          eq(enrolments.activityId, activityId),
+          equalsConstant(enrolments.status, 'completed'),
+          sql`${certificates.id} is null`,
+        ),
       )
       .all();
   }

@@ -14,7 +14,7 @@ import {
 } from '../../db/schema.ts';
 import { marksOfActivity, marksOfMember, sessionsOfActivities, trainsActivity } from '../attendance/repository.ts';
 import { cachedById } from '../core/cache.ts';
-import { type Db, inSubtree, prepared } from '../core/db.ts';
+import { type Db, equalsConstant, inSubtree, prepared } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 /** Enrolment statuses that take part in completion: still running, or decided. */
@@ -340,7 +340,11 @@ export class CompletionRepository {
       .from(enrolments)
       .innerJoin(activities, eq(activities.id, enrolments.activityId))
       .where(
-        and(eq(enrolments.memberId, memberId), eq(enrolments.status, 'completed'), eq(activities.phaseId, phaseId)),
+        and(
+          eq(enrolments.memberId, memberId),
+          equalsConstant(enrolments.status, 'completed'),
+          eq(activities.phaseId, phaseId),
+        ),
       )
       .limit(1)
       .get();
@@ -370,7 +374,7 @@ export class CompletionRepository {
     // per row. Without it SQLite takes the (to_status, created_at) index and walks every
     // completion of the organisation (270,000 on the large file) for each row: 3–60 s a page.
     const completedAt = sql<number>`(select max(${enrolmentEvents.at}) from ${enrolmentEvents} where ${enrolmentEvents.enrolmentId} = ${enrolments.id} and +${enrolmentEvents.toStatus} = 'completed')`;
-    const conds: SQL[] = [eq(enrolments.status, 'completed'), eq(activities.phaseId, opts.phaseId)];
+    const conds: SQL[] = [equalsConstant(enrolments.status, 'completed'), eq(activities.phaseId, opts.phaseId)];
     if (opts.activityId) conds.push(eq(enrolments.activityId, opts.activityId));
     if (opts.unitPath) conds.push(inSubtree(units.path, opts.unitPath));
     if (opts.from) conds.push(sql`${completedAt} >= ${opts.from.getTime()}`);

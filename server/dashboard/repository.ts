@@ -1,6 +1,5 @@
 import { withEnrolled } from '../attendance/repository.ts';
-import type { Db } from '../core/db.ts';
-import { likePrefix } from '../reports/repository.ts';
+import { type Db, subtreeParams, subtreeSql } from '../core/db.ts';
 
 /**
  * Dashboard queries. Each starts from an index (sessions by time or trainer, activities by
@@ -14,7 +13,7 @@ export const DASH_SQL = {
     cross join activities a on a.id = s.activity_id
     cross join units u on u.id = a.organising_unit_id
     where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled' and a.status <> 'draft'
-      and u.path like @path escape '\\'
+      and ${subtreeSql('u.path')}
     order by s.starts_at
     limit 200`,
   /** nominations and requests waiting in activities not yet finished, of members in a subtree */
@@ -24,7 +23,7 @@ export const DASH_SQL = {
     cross join enrolments e on e.activity_id = a.id and e.status in ('nominated', 'pending')
     where a.status in ('draft', 'open', 'running')
       and +e.member_id in (select m.id from members m
-        where m.unit_id in (select id from units where path like @path escape '\\'))`,
+        where m.unit_id in (select id from units where ${subtreeSql('path')}))`,
   /** the same for the whole organisation */
   nominationsWaitingAll: `
     select count(*) as n
@@ -39,7 +38,7 @@ export const DASH_SQL = {
       on e.activity_id = a.id and e.status = 'completed' and e.certified = 0
     where a.status in ('running', 'finished')
       and +e.member_id in (select m.id from members m
-        where m.unit_id in (select id from units where path like @path escape '\\'))`,
+        where m.unit_id in (select id from units where ${subtreeSql('path')}))`,
   certificatesToIssueAll: `
     select count(*) as n
     from activities a
@@ -79,15 +78,13 @@ export class DashboardRepository {
       kind: string;
       unitAr: string;
       unitEn: string | null;
-    }>(DASH_SQL.upcomingSessions, { path: likePrefix(path), from, to });
+    }>(DASH_SQL.upcomingSessions, { ...subtreeParams(path), from, to });
   }
 
   /** the count of a query, for the whole organisation (path "/") or a subtree */
   private count(all: string, subtree: string, path: string): number {
     const row =
-      path === '/'
-        ? this.db.$client.prepare(all).get()
-        : this.db.$client.prepare(subtree).get({ path: likePrefix(path) });
+      path === '/' ? this.db.$client.prepare(all).get() : this.db.$client.prepare(subtree).get(subtreeParams(path));
     return (row as { n: number }).n;
   }
 

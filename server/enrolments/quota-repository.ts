@@ -12,7 +12,7 @@ import {
   users,
 } from '../../db/schema.ts';
 import { dataCache } from '../core/cache.ts';
-import { type Db, prepared } from '../core/db.ts';
+import { type Db, equalsConstant, prepared } from '../core/db.ts';
 import type { EnrolmentRow } from './repository.ts';
 
 /** activities whose quota seats are still handed on: not finished, not cancelled */
@@ -48,7 +48,7 @@ function awaitingConfirmation(activity: SQL | undefined): SQL[] {
     inArray(activities.status, [...TAKING_PLACE]),
     sql`exists (select 1 from ${unitQuotas} where ${unitQuotas.activityId} = ${activities.id} and ${unitQuotas.confirmBy} is not null)`,
     eq(enrolments.activityId, activities.id),
-    eq(enrolments.status, 'approved'),
+    equalsConstant(enrolments.status, 'approved'),
     sql`${enrolments.confirmation} is null`,
     eq(enrolments.source, 'nomination'),
     eq(unitQuotas.activityId, enrolments.activityId),

@@ -16,7 +16,7 @@ import {
 import { enrolledCount, trainsActivity } from '../attendance/repository.ts';
 import { escapeLike } from '../core/arabic.ts';
 import { cachedById } from '../core/cache.ts';
-import { type Db, inSubtree, prepared } from '../core/db.ts';
+import { type Db, equalsConstant, inSubtree, prepared } from '../core/db.ts';
 
 /** statuses that hold a seat */
 export const SEATED = ENROLLED_STATUSES;
@@ -282,7 +282,7 @@ export class EnrolmentRepository {
     return this.db
       .select()
       .from(enrolments)
-      .where(and(eq(enrolments.activityId, activityId), eq(enrolments.status, 'waitlisted')))
+      .where(and(eq(enrolments.activityId, activityId), equalsConstant(enrolments.status, 'waitlisted')))
       .orderBy(asc(enrolments.waitlistSeq), asc(enrolments.id))
       .limit(1)
       .get();
@@ -298,7 +298,7 @@ export class EnrolmentRepository {
         .where(
           and(
             eq(enrolments.activityId, e.activityId),
-            eq(enrolments.status, 'waitlisted'),
+            equalsConstant(enrolments.status, 'waitlisted'),
             sql`${enrolments.waitlistSeq} < ${e.waitlistSeq}`,
           ),
         )

@@ -15,18 +15,15 @@ import {
   users,
 } from '../../db/schema.ts';
 import { ROSTER_STATUSES } from '../attendance/rules.ts';
-import { escapeLike } from '../core/arabic.ts';
-import { type Db, inSubtree, prepared } from '../core/db.ts';
+import { type Db, inSubtree, limitClause, prepared, preparedWithLimit, subtreeParams, subtreeSql } from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 export type ApologyStatus = 'pending' | 'accepted' | 'refused';
 export type ApologyRow = NonNullable<ReturnType<FollowupRepository['apology']>>;
 export type QueueRow = ReturnType<FollowupRepository['queue']>['rows'][number];
 
-const like = (path: string) => `${escapeLike(path)}%`;
-
 // the statements of every dashboard, built once per connection (core/db.ts prepared)
-const upcomingForMemberQuery = (db: Db) =>
+const upcomingForMemberQuery = (db: Db, limit: number) =>
   db
     .select({
       sessionId: sessions.id,
@@ -52,7 +49,7 @@ const upcomingForMemberQuery = (db: Db) =>
       ),
     )
     .orderBy(asc(sessions.startsAt))
-    .limit(sql.placeholder('limit'))
+    .limit(limit)
     .prepare();
 const pendingQuery = (db: Db) =>
   db.select({ n: sql<number>`count(*)` }).from(apologies).where(eq(apologies.status, 'pending')).prepare();
@@ -101,7 +98,7 @@ export class FollowupRepository {
 
   /** the member's sessions still to come (roster enrolments, scheduled, activity not cancelled), with any apology */
   upcomingForMember(memberId: number, now: Date, limit: number) {
-    return prepared(this.db, upcomingForMemberQuery).all({ memberId, now: now.getTime(), limit });
+    return preparedWithLimit(this.db, upcomingForMemberQuery, limit).all({ memberId, now: now.getTime() });
   }
 
   /** the user account linked to each member (who gets a member's notifications) */
@@ -392,9 +389,9 @@ export class FollowupRepository {
         `select al.created_at as at, al.details as details
          from enrolments e cross join audit_log al on al.entity = 'enrolment' and al.entity_id = e.id
          where e.member_id = ? and al.action = 'followup.absenceAlert'
-         order by al.created_at desc limit ?`,
+         order by al.created_at desc ${limitClause(limit)}`,
       )
-      .all(memberId, limit) as { at: number; details: string }[];
+      .all(memberId) as { at: number; details: string }[];
   }
 
   // ---------------------------------------------------------------- digests
@@ -448,11 +445,11 @@ export class FollowupRepository {
          cross join units u on u.id = m.unit_id
          cross join activities a on a.id = s.activity_id
          where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
-           and at.status = 'absent' and u.path like @path escape '\\'
+           and at.status = 'absent' and ${subtreeSql('u.path')}
          order by m.full_name, s.starts_at
-         limit @limit`,
+         ${limitClause(limit)}`,
       )
-      .all({ from: from.getTime(), to: to.getTime(), path: like(path), limit }) as {
+      .all({ from: from.getTime(), to: to.getTime(), ...subtreeParams(path) }) as {
       memberId: number;
       fullName: string;
       unitNameAr: string;
@@ -475,9 +472,9 @@ export class FollowupRepository {
          cross join members m on m.id = at.member_id
          cross join units u on u.id = m.unit_id
          where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
-           and at.status = 'absent' and u.path like @path escape '\\'`,
+           and at.status = 'absent' and ${subtreeSql('u.path')}`,
       )
-      .get({ from: from.getTime(), to: to.getTime(), path: like(path) }) as { absences: number; members: number };
+      .get({ from: from.getTime(), to: to.getTime(), ...subtreeParams(path) }) as { absences: number; members: number };
   }
 
   /**
@@ -490,11 +487,11 @@ export class FollowupRepository {
         `select * from (
            select s.id as sessionId, s.starts_at as startsAt, s.topic as topic, s.place as place,
              a.id as activityId, a.title as activityTitle, a.kind as kind,
-             (ou.path like @path escape '\\') as organised,
+             (${subtreeSql('ou.path')}) as organised,
              (select count(*) from enrolments e cross join members m on m.id = e.member_id
                 cross join units u on u.id = m.unit_id
               where e.activity_id = a.id and e.status in ('approved', 'completed', 'not_completed')
-                and u.path like @path escape '\\') as enrolled
+                and ${subtreeSql('u.path')}) as enrolled
            from sessions s
            cross join activities a on a.id = s.activity_id
            cross join units ou on ou.id = a.organising_unit_id
@@ -502,9 +499,9 @@ export class FollowupRepository {
              and a.status in ('open', 'running'))
          where organised or enrolled > 0
          order by startsAt
-         limit @limit`,
+         ${limitClause(limit)}`,
       )
-      .all({ from: from.getTime(), to: to.getTime(), path: like(path), limit }) as {
+      .all({ from: from.getTime(), to: to.getTime(), ...subtreeParams(path) }) as {
       sessionId: number;
       startsAt: number;
       topic: string | null;

@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { activities, attendance, enrolmentEvents, enrolments, phases, sessions } from '../../db/schema.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, equalsConstant } from '../core/db.ts';
 
 /** Queries behind a member's qualification record (each one query, by the member's indexes). */
 export class RecordRepository {
@@ -24,7 +24,7 @@ export class RecordRepository {
       .from(enrolments)
       .innerJoin(activities, eq(activities.id, enrolments.activityId))
       .leftJoin(phases, eq(phases.id, activities.phaseId))
-      .where(and(eq(enrolments.memberId, memberId), eq(enrolments.status, 'completed')))
+      .where(and(eq(enrolments.memberId, memberId), equalsConstant(enrolments.status, 'completed')))
       .orderBy(asc(activities.id))
       .all()
       .map((r) => ({ ...r, completedAt: r.completedAt === null ? null : new Date(r.completedAt) }));

@@ -1,6 +1,5 @@
 import type { ActivityKind, AttendanceStatus } from '../../db/schema.ts';
-import { escapeLike } from '../core/arabic.ts';
-import type { Db } from '../core/db.ts';
+import { type Db, subtreeParams, subtreeSql } from '../core/db.ts';
 
 /** the never-attended list stops at this many rows (its total is then counted apart) */
 export const NEVER_LIMIT = 5000;
@@ -19,7 +18,7 @@ const NEVER_ROWS = `
     cross join enrolments e indexed by enrolments_status_idx on e.activity_id = a.id and e.status in ('nominated', 'approved')
     cross join members m on m.id = e.member_id
     cross join units u on u.id = m.unit_id
-    where a.status <> 'draft' and a.status <> 'cancelled' and u.path like @path escape '\\'
+    where a.status <> 'draft' and a.status <> 'cancelled' and ${subtreeSql('u.path')}
       and e.attended_count + e.late_count = 0`;
 
 /**
@@ -67,7 +66,7 @@ export const SQL = {
     from per
     cross join members m on m.id = per.memberId
     cross join units u on u.id = m.unit_id
-    where u.path like @path escape '\\'
+    where ${subtreeSql('u.path')}
     group by m.unit_id`,
   /** totals only (the 12-month trend), members of a subtree: the month's marks, filtered by the subtree's member set */
   attendanceTotals: `
@@ -77,7 +76,7 @@ export const SQL = {
     cross join attendance at on at.session_id = s.id
     where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
       and +at.member_id in (select m.id from members m
-        where m.unit_id in (select id from units where path like @path escape '\\'))`,
+        where m.unit_id in (select id from units where ${subtreeSql('path')}))`,
   /** the same for the whole organisation: the per-session counters (kept by triggers on attendance) */
   attendanceTotalsAll: `
     select coalesce(sum(s.marked_count), 0) as marked, coalesce(sum(s.attended_count), 0) as attended
@@ -92,7 +91,7 @@ export const SQL = {
     where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
       and at.status in ('present', 'late')
       and +at.member_id in (select m.id from members m
-        where m.unit_id in (select id from units where path like @path escape '\\'))
+        where m.unit_id in (select id from units where ${subtreeSql('path')}))
     group by a.kind`,
   /** the same for the whole organisation */
   participantsByKindAll: `
@@ -113,7 +112,7 @@ export const SQL = {
     cross join activities a on a.id = s.activity_id
     cross join units u on u.id = a.organising_unit_id
     where s.starts_at >= @from and s.starts_at < @to and a.status <> 'draft'
-      and u.path like @path escape '\\'
+      and ${subtreeSql('u.path')}
     group by a.organising_unit_id, a.kind`,
   /** enrolments completed in the range (still completed), by member unit */
   completionsByUnit: `
@@ -123,7 +122,7 @@ export const SQL = {
     cross join members m on m.id = e.member_id
     cross join units u on u.id = m.unit_id
     where ev.to_status = 'completed' and ev.created_at >= @from and ev.created_at < @to
-      and e.status = 'completed' and u.path like @path escape '\\'
+      and e.status = 'completed' and ${subtreeSql('u.path')}
     group by m.unit_id`,
   /** certificates issued in the range and not revoked, by member unit */
   certificatesByUnit: `
@@ -133,7 +132,7 @@ export const SQL = {
     cross join members m on m.id = e.member_id
     cross join units u on u.id = m.unit_id
     where c.issued_at >= @from and c.issued_at < @to and c.revoked_at is null
-      and u.path like @path escape '\\'
+      and ${subtreeSql('u.path')}
     group by m.unit_id`,
   /** approved enrolments of running activities of members in the subtree, with their counters (at-risk input) */
   runningEnrolments: `
@@ -144,7 +143,7 @@ export const SQL = {
     cross join enrolments e on e.activity_id = a.id and e.status = 'approved'
     where a.status = 'running'
       and +e.member_id in (select m.id from members m
-        where m.unit_id in (select id from units where path like @path escape '\\'))
+        where m.unit_id in (select id from units where ${subtreeSql('path')}))
       and (@from is null or exists (select 1 from sessions s where s.activity_id = a.id
         and s.starts_at >= @from and s.starts_at < @to))`,
   /** the same for the whole organisation (no member filter) */
@@ -249,8 +248,6 @@ export interface RangeParams {
   path: string;
 }
 
-export const likePrefix = (path: string) => `${escapeLike(path)}%`;
-
 export class ReportsRepository {
   constructor(private db: Db) {}
 
@@ -288,13 +285,13 @@ export class ReportsRepository {
   subtree(path: string): UnitRow[] {
     return this.all<UnitRow>(
       `select id, parent_id as parentId, path, name_ar as nameAr, name_en as nameEn, kind from units
-       where path like @p escape '\\' and archived_at is null order by path`,
-      { p: likePrefix(path) },
+       where ${subtreeSql('path')} and archived_at is null order by path`,
+      subtreeParams(path),
     );
   }
 
   attendanceByUnit(r: RangeParams & { youthFrom: number; youthTo: number }): AttendanceUnitRow[] {
-    return this.all(SQL.attendanceByUnit, { ...r, path: likePrefix(r.path) });
+    return this.all(SQL.attendanceByUnit, { ...r, ...subtreeParams(r.path) });
   }
 
   /** Whether a unit path takes in the whole organisation ("/", or the path of its only top unit). */
@@ -308,7 +305,7 @@ export class ReportsRepository {
     const all = this.coversAll(r.path);
     return this.db.$client
       .prepare(all ? SQL.attendanceTotalsAll : SQL.attendanceTotals)
-      .get(all ? { from: r.from, to: r.to } : { ...r, path: likePrefix(r.path) }) as {
+      .get(all ? { from: r.from, to: r.to } : { ...r, ...subtreeParams(r.path) }) as {
       marked: number;
       attended: number;
     };
@@ -316,19 +313,19 @@ export class ReportsRepository {
 
   participantsByKind(r: RangeParams): { kind: ActivityKind; participants: number }[] {
     if (this.coversAll(r.path)) return this.all(SQL.participantsByKindAll, { from: r.from, to: r.to });
-    return this.all(SQL.participantsByKind, { ...r, path: likePrefix(r.path) });
+    return this.all(SQL.participantsByKind, { ...r, ...subtreeParams(r.path) });
   }
 
   sessionsByUnit(r: RangeParams & { now: number }): SessionsUnitRow[] {
-    return this.all(SQL.sessionsByUnit, { ...r, path: likePrefix(r.path) });
+    return this.all(SQL.sessionsByUnit, { ...r, ...subtreeParams(r.path) });
   }
 
   completionsByUnit(r: RangeParams): { unitId: number; n: number }[] {
-    return this.all(SQL.completionsByUnit, { ...r, path: likePrefix(r.path) });
+    return this.all(SQL.completionsByUnit, { ...r, ...subtreeParams(r.path) });
   }
 
   certificatesByUnit(r: RangeParams): { unitId: number; n: number }[] {
-    return this.all(SQL.certificatesByUnit, { ...r, path: likePrefix(r.path) });
+    return this.all(SQL.certificatesByUnit, { ...r, ...subtreeParams(r.path) });
   }
 
   runningEnrolments(path: string, range: { from: number; to: number } | null) {
@@ -344,7 +341,7 @@ export class ReportsRepository {
       excused: number;
       absent: number;
     }>(all ? SQL.runningEnrolmentsAll : SQL.runningEnrolments, {
-      ...(all ? {} : { path: likePrefix(path) }),
+      ...(all ? {} : subtreeParams(path)),
       from: range?.from ?? null,
       to: range?.to ?? null,
     });
@@ -405,7 +402,7 @@ export class ReportsRepository {
 
   /** how many rows neverAttended would give without its limit */
   neverAttendedCount(r: RangeParams & { now: number }): number {
-    return (this.db.$client.prepare(SQL.neverAttendedCount).get({ ...r, path: likePrefix(r.path) }) as { n: number }).n;
+    return (this.db.$client.prepare(SQL.neverAttendedCount).get({ ...r, ...subtreeParams(r.path) }) as { n: number }).n;
   }
 
   neverAttended(r: RangeParams & { now: number }) {
@@ -420,7 +417,7 @@ export class ReportsRepository {
       activityId: number;
       activityTitle: string;
       kind: ActivityKind;
-    }>(SQL.neverAttended, { ...r, path: likePrefix(r.path) });
+    }>(SQL.neverAttended, { ...r, ...subtreeParams(r.path) });
   }
 
   setting(key: string): string | null {
