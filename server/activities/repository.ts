@@ -274,11 +274,11 @@ export class ActivityRepository {
     for (const p of scope.unitPaths)
       ors.push(sql`${a.organisingUnitId} in (select ${units.id} from ${units} where ${inSubtree(units.path, p)})`);
     if (scope.nonDraft) ors.push(sql`${a.status} <> 'draft'`);
+    // the trainer's sessions are read once into a set of activities: as a correlated EXISTS, SQLite
+    // walked all of the trainer's sessions again for each of the 5,000 activities (250 ms)
     if (scope.trainerUserId !== null)
       ors.push(
-        existsRow(
-          sql`select 1 from ${sessions} where ${sessions.activityId} = ${a.id} and ${sessions.trainerUserId} = ${scope.trainerUserId}`,
-        ),
+        sql`${a.id} in (select ${sessions.activityId} from ${sessions} where ${sessions.trainerUserId} = ${scope.trainerUserId})`,
       );
     if (scope.member?.active) ors.push(this.openToMember(scope.member, scope.now));
     if (scope.publicOnly) ors.push(this.openNow(scope.now));

@@ -8,6 +8,7 @@
 import type Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TRAINS_SQL } from '../../server/attendance/repository.ts';
+import { ActivityRepository } from '../../server/activities/repository.ts';
 import { openDatabase } from '../../server/core/db.ts';
 import { DASH_SQL } from '../../server/dashboard/repository.ts';
 import { SQL } from '../../server/reports/repository.ts';
@@ -45,10 +46,10 @@ const MONTH = [Date.UTC(2026, 10, 1), Date.UTC(2026, 11, 1)];
 const HOT: Record<string, [string, unknown[]]> = {
   'member search within a unit subtree (coordinator)': [
     `select m.id, m.full_name, m.unit_id from members m
-     where m.unit_id in (select id from units where path like ? escape '\\')
+     where m.unit_id in (select id from units where path >= ? and path < ?)
        and m.name_search like ? escape '\\'
      order by m.name_search limit 50`,
-    ['/1/2/%', '%احمد%'],
+    ['/1/2/', '/1/20', '%احمد%'],
   ],
   // a search of one or two letters, counted up to 1,000 (members/repository.ts countUpTo)
   'a broad search counted along one word': [
@@ -139,7 +140,7 @@ describe('query plans of the hot queries', () => {
 
 /** Plans with the named parameters of the report and dashboard queries bound to sample values. */
 function namedPlan(sql: string): string[] {
-  const sample: Record<string, unknown> = { from: 0, to: 1, now: 1, path: '/1/2/%', ids: '[1,2]', member: 1 };
+  const sample: Record<string, unknown> = { from: 0, to: 1, now: 1, path: '/1/2/', pathEnd: '/1/20', ids: '[1,2]', member: 1 };
   const names = new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]));
   const params = Object.fromEntries([...names].map((n) => [n, sample[n] ?? null]));
   return plan(sql, [params]);
@@ -230,5 +231,29 @@ describe('the indexes the hot queries must pick (issue 12)', () => {
   it('checks enrolment at check-in with one point look-up', () => {
     const sql = `select id from enrolments where activity_id = ? and member_id = ? and status in ('approved', 'completed', 'not_completed')`;
     expect(plan(sql, [1, 1]).join('\n')).toMatch(/enrolments_activity_member_idx \(activity_id=\? AND member_id=\?\)/);
+  });
+
+  it("finds a trainer's activities in the catalogue by reading their sessions once, not once per activity", () => {
+    const seen: string[] = [];
+    const prepare = sqlite.prepare;
+    sqlite.prepare = ((source: string) => {
+      seen.push(source);
+      return prepare.call(sqlite, source);
+    }) as typeof sqlite.prepare;
+    try {
+      new ActivityRepository(db).catalogue(
+        { all: false, unitPaths: [], nonDraft: false, trainerUserId: 7, member: null, publicOnly: false, now: new Date() },
+        { kind: null, unitPath: null, month: null, status: null, q: '', limit: 20, offset: 0 },
+      );
+    } finally {
+      sqlite.prepare = prepare;
+    }
+    const scoped = seen.filter((s) => s.includes('"sessions"."trainer_user_id"'));
+    expect(scoped.length).toBeGreaterThan(0);
+    for (const sql of scoped) {
+      const steps = plan(sql, sql.match(/\?/g)!.map(() => 7));
+      expect(steps, sql).toContain('LIST SUBQUERY 1');
+      expect(steps.join('\n'), sql).not.toMatch(/CORRELATED[^\n]*\n[^\n]*sessions_trainer_idx/);
+    }
   });
 });
