@@ -53,7 +53,7 @@ export function membersBelowRule(
 ): AtRiskRow[] {
   return named(
     repo,
-    computeAll(repo, repo.runningEnrolments(path, range), now).filter((r) => r.progress.state !== 'on_track'),
+    computeAll(repo, repo.runningEnrolments(path, range), now, (p) => p.state !== 'on_track'),
   );
 }
 
@@ -62,7 +62,13 @@ export function progressOf(repo: ReportsRepository, enrolments: CountedEnrolment
   return named(repo, computeAll(repo, enrolments, now));
 }
 
-function computeAll(repo: ReportsRepository, enrolments: CountedEnrolment[], now: Date): Computed[] {
+/** The enrolments with their progress; with `keep`, only those whose progress it accepts. */
+function computeAll(
+  repo: ReportsRepository,
+  enrolments: CountedEnrolment[],
+  now: Date,
+  keep: (p: Progress) => boolean = () => true,
+): Computed[] {
   if (enrolments.length === 0) return [];
   const ids = [...new Set(enrolments.map((e) => e.activityId))];
   const rules = new Map<number, CompletionRule>(
@@ -116,7 +122,15 @@ function computeAll(repo: ReportsRepository, enrolments: CountedEnrolment[], now
   }
   // otherwise the counters decide: the same counts give the same progress, whatever their order
   const memo = new Map<string, Progress>();
-  const ruleKeys = new Map([...rules].map(([id, r]) => [id, JSON.stringify(r)]));
+  // activities with the same rule share memo entries: the rule's number among the distinct rules
+  // (a short key: the rule's JSON in every key made the lookups cost more than the work they saved)
+  const ruleNumbers = new Map<string, number>();
+  const ruleKeys = new Map<number, number>();
+  for (const [id, r] of rules) {
+    const json = JSON.stringify(r);
+    if (!ruleNumbers.has(json)) ruleNumbers.set(json, ruleNumbers.size);
+    ruleKeys.set(id, ruleNumbers.get(json)!);
+  }
   // one calculator per activity: its sessions are filtered and sorted once, not for every enrolment
   const calculators = new Map<number, ReturnType<typeof progressCalculator>>();
   const progressIn = (activityId: number, rule: CompletionRule, sessions: SessionFact[]) => {
@@ -150,7 +164,23 @@ function computeAll(repo: ReportsRepository, enrolments: CountedEnrolment[], now
         memo.set(memoKey, progress);
       }
     }
-    out.push({ ...e, minAttendancePct: rule.minAttendancePct, progress });
+    if (!keep(progress)) continue;
+    // the fields one by one: spreading a row object from the driver cost more than the rule itself
+    out.push({
+      enrolmentId: e.enrolmentId,
+      activityId: e.activityId,
+      activityTitle: e.activityTitle,
+      memberId: e.memberId,
+      assessmentScore: e.assessmentScore,
+      present: e.present,
+      late: e.late,
+      excused: e.excused,
+      absent: e.absent,
+      fullName: e.fullName,
+      unitId: e.unitId,
+      minAttendancePct: rule.minAttendancePct,
+      progress,
+    });
   }
   return out;
 }

@@ -4,7 +4,10 @@
  * per page the SQL statements it runs per request (N+1 shows up here), the slowest ones with
  * their EXPLAIN QUERY PLAN, and every full scan of a large table.
  *
- *   npx tsx tests/bench/queries.ts [--db tests/bench/large.sqlite] [--only roster] [--repeat 5]
+ *   npx tsx tests/bench/queries.ts [--db tests/bench/large.sqlite] [--only roster] [--repeat 5] [--cold]
+ *
+ * --cold writes before each request (a no-op update), so nothing kept from earlier requests
+ * serves it: the figures are those of the first visit after any change, such as a check-in.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,6 +26,7 @@ const { values: args } = parseArgs({
     db: { type: 'string', default: 'tests/bench/large.sqlite' },
     only: { type: 'string' },
     repeat: { type: 'string', default: '5' },
+    cold: { type: 'boolean', default: false },
   },
 });
 const REPEAT = Number(args.repeat);
@@ -118,6 +122,8 @@ const targets: Target[] = [
   { name: 'check-in', role: 'checkin', path: `/sessions/${F.checkinSessionId}/check-in`, post: true },
   ...roles.map((role) => ({ name: `dashboard ${role}`, role, path: '/' })),
   { name: 'monthly report', role: 'office', path: `/reports/monthly?month=${month}` },
+  { name: 'follow-up report', role: 'office', path: '/reports/follow-up' },
+  { name: 'follow-up digest', role: 'office', path: '/followup/digest' },
 ].filter((t) => !args.only || t.name.includes(args.only));
 
 /** the plan of a statement (parameters bound to null: plans do not depend on them here) */
@@ -159,6 +165,7 @@ for (const t of targets) {
       for (const [k, v] of form) if (!v && /code/i.test(k)) form.set(k, F.checkinCode);
       body = form.toString();
     }
+    if (args.cold) originalPrepare("update settings set value = value where key = 'bench_fixture'").run();
     const mid = snapshot();
     const t0 = performance.now();
     const c0 = process.cpuUsage();

@@ -7,8 +7,8 @@
  */
 import type Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TRAINS_SQL } from '../../server/attendance/repository.ts';
 import { ActivityRepository } from '../../server/activities/repository.ts';
+import { TRAINS_SQL } from '../../server/attendance/repository.ts';
 import { openDatabase } from '../../server/core/db.ts';
 import { DASH_SQL } from '../../server/dashboard/repository.ts';
 import { SQL } from '../../server/reports/repository.ts';
@@ -140,7 +140,15 @@ describe('query plans of the hot queries', () => {
 
 /** Plans with the named parameters of the report and dashboard queries bound to sample values. */
 function namedPlan(sql: string): string[] {
-  const sample: Record<string, unknown> = { from: 0, to: 1, now: 1, path: '/1/2/', pathEnd: '/1/20', ids: '[1,2]', member: 1 };
+  const sample: Record<string, unknown> = {
+    from: 0,
+    to: 1,
+    now: 1,
+    path: '/1/2/',
+    pathEnd: '/1/20',
+    ids: '[1,2]',
+    member: 1,
+  };
   const names = new Set([...sql.matchAll(/@(\w+)/g)].map((m) => m[1]));
   const params = Object.fromEntries([...names].map((n) => [n, sample[n] ?? null]));
   return plan(sql, [params]);
@@ -242,7 +250,15 @@ describe('the indexes the hot queries must pick (issue 12)', () => {
     }) as typeof sqlite.prepare;
     try {
       new ActivityRepository(db).catalogue(
-        { all: false, unitPaths: [], nonDraft: false, trainerUserId: 7, member: null, publicOnly: false, now: new Date() },
+        {
+          all: false,
+          unitPaths: [],
+          nonDraft: false,
+          trainerUserId: 7,
+          member: null,
+          publicOnly: false,
+          now: new Date(),
+        },
         { kind: null, unitPath: null, month: null, status: null, q: '', limit: 20, offset: 0 },
       );
     } finally {
@@ -251,7 +267,10 @@ describe('the indexes the hot queries must pick (issue 12)', () => {
     const scoped = seen.filter((s) => s.includes('"sessions"."trainer_user_id"'));
     expect(scoped.length).toBeGreaterThan(0);
     for (const sql of scoped) {
-      const steps = plan(sql, sql.match(/\?/g)!.map(() => 7));
+      const steps = plan(
+        sql,
+        sql.match(/\?/g)!.map(() => 7),
+      );
       expect(steps, sql).toContain('LIST SUBQUERY 1');
       expect(steps.join('\n'), sql).not.toMatch(/CORRELATED[^\n]*\n[^\n]*sessions_trainer_idx/);
     }
