@@ -685,7 +685,18 @@ export class AttendanceService {
       const counts = emptyCounts();
       for (const st of cells.values()) counts[st]++;
       const progress = progressOf(cells);
-      return { ...m, walkIn: !known.has(m.memberId), cells, counts, rate: progress.rate };
+      // the fields one by one: a spread of each row cost more than the row's progress
+      return {
+        memberId: m.memberId,
+        fullName: m.fullName,
+        unitPath: m.unitPath,
+        unitNameAr: m.unitNameAr,
+        unitNameEn: m.unitNameEn,
+        walkIn: !known.has(m.memberId),
+        cells,
+        counts,
+        rate: progress.rate,
+      };
     });
     const columns = sessions.map((s) => {
       const counts = emptyCounts();
