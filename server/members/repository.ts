@@ -216,6 +216,10 @@ export class MembersRepository {
       birthYear: [order(members.birthYear), asc(members.nameSearch)],
       created: [order(members.id)],
     }[opts.sort] ?? [asc(members.nameSearch)];
+    // members of one name come in id order, the same way as the names: in descending name order
+    // `id asc` made SQLite sort every matching member (64 ms for the 100,000 active ones) where
+    // members_name_idx, read backwards, gives names and ids both descending
+    const lastly = opts.sort === 'name' ? order(members.id) : asc(members.id);
     const list = this.db
       .select({
         id: members.id,
@@ -237,7 +241,7 @@ export class MembersRepository {
       return {
         rows: list
           .where(this.where(f, access, search))
-          .orderBy(...sortCols, asc(members.id))
+          .orderBy(...sortCols, lastly)
           .limit(opts.limit)
           .offset(opts.offset)
           .all(),
@@ -255,7 +259,7 @@ export class MembersRepository {
             .from(units)
             .crossJoin(members)
             .where(and(eq(members.unitId, units.id), this.where(f, access, search, true)))
-            .orderBy(...sortCols, asc(members.id))
+            .orderBy(...sortCols, lastly)
             .limit(opts.limit)
             .offset(opts.offset)
         : // (Drizzle checks a column's table against the FROM, which here names the index too)
@@ -263,13 +267,13 @@ export class MembersRepository {
             .select({ id: sql<number>`${members.id}` })
             .from(sql`${members} indexed by members_birth_idx`)
             .where(this.where(f, access, search))
-            .orderBy(...sortCols, asc(members.id))
+            .orderBy(...sortCols, lastly)
             .limit(opts.limit)
             .offset(opts.offset);
     return {
       rows: list
         .where(inArray(members.id, ids))
-        .orderBy(...sortCols, asc(members.id))
+        .orderBy(...sortCols, lastly)
         .all(),
       total,
       more,

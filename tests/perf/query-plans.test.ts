@@ -11,6 +11,7 @@ import { ActivityRepository } from '../../server/activities/repository.ts';
 import { TRAINS_SQL } from '../../server/attendance/repository.ts';
 import { openDatabase } from '../../server/core/db.ts';
 import { DASH_SQL } from '../../server/dashboard/repository.ts';
+import { MembersRepository } from '../../server/members/repository.ts';
 import { SQL } from '../../server/reports/repository.ts';
 
 const LARGE = ['members', 'sessions', 'enrolments', 'attendance', 'attendance_events'];
@@ -273,6 +274,40 @@ describe('the indexes the hot queries must pick (issue 12)', () => {
       );
       expect(steps, sql).toContain('LIST SUBQUERY 1');
       expect(steps.join('\n'), sql).not.toMatch(/CORRELATED[^\n]*\n[^\n]*sessions_trainer_idx/);
+    }
+  });
+
+  it('lists members by name, either way, along the name index without sorting them', () => {
+    const seen: string[] = [];
+    const prepare = sqlite.prepare;
+    sqlite.prepare = ((source: string) => {
+      seen.push(source);
+      return prepare.call(sqlite, source);
+    }) as typeof sqlite.prepare;
+    try {
+      const filters = {
+        q: '',
+        unitPath: null,
+        councilId: null,
+        gender: '',
+        exec: '',
+        status: 'active',
+        scope: 'all',
+      } as const;
+      for (const dir of ['asc', 'desc'] as const)
+        new MembersRepository(db).list(filters, { sort: 'name', dir, limit: 50, offset: 100 });
+    } finally {
+      sqlite.prepare = prepare;
+    }
+    const pages = seen.filter((s) => s.includes('order by "members"."name_search"'));
+    expect(pages).toHaveLength(2);
+    for (const sql of pages) {
+      const steps = plan(
+        sql,
+        sql.match(/\?/g)!.map(() => 'active'),
+      );
+      expect(steps[0], sql).toBe('SCAN members USING INDEX members_name_idx');
+      expect(steps.join('\n'), sql).not.toMatch(/TEMP B-TREE/);
     }
   });
 });
