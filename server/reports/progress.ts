@@ -203,6 +203,9 @@ function syntheticMarks(held: SessionFact[], c: CountedEnrolment): Map<number, A
 function named(repo: ReportsRepository, rows: Computed[]): AtRiskRow[] {
   const missing = [...new Set(rows.filter((r) => r.fullName === undefined).map((r) => r.memberId))];
   const people = new Map(repo.membersOf(missing).map((m) => [m.id, m]));
+  // the few titles are ranked once; names are compared only within one activity
+  const titles = [...new Set(rows.map((r) => r.activityTitle))].sort(collator.compare);
+  const rank = new Map(titles.map((title, i) => [title, i]));
   return rows
     .map((r) => ({
       enrolmentId: r.enrolmentId,
@@ -214,5 +217,7 @@ function named(repo: ReportsRepository, rows: Computed[]): AtRiskRow[] {
       minAttendancePct: r.minAttendancePct,
       progress: r.progress,
     }))
-    .sort((a, b) => collator.compare(a.activityTitle, b.activityTitle) || collator.compare(a.fullName, b.fullName));
+    .sort(
+      (a, b) => rank.get(a.activityTitle)! - rank.get(b.activityTitle)! || collator.compare(a.fullName, b.fullName),
+    );
 }
