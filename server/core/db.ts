@@ -179,3 +179,11 @@ export function inSubtree(column: AnyColumn, path: string): SQL {
  */
 export const subtreeSql = (column: string) => `(${column} >= @path and ${column} < @pathEnd)`;
 export const subtreeParams = (path: string) => ({ path, pathEnd: subtreeEnd(path) });
+
+/**
+ * `+column in (the members of the subtree)` for a raw statement, with subtreeParams: a set
+ * SQLite builds once per run from members_unit_idx (the unary + stops it from probing an index
+ * once per member of the set instead), so each row is checked in memory, its member never read.
+ */
+export const subtreeMembers = (column: string) =>
+  `+${column} in (select m.id from members m where m.unit_id in (select id from units where ${subtreeSql('path')}))`;

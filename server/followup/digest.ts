@@ -105,7 +105,13 @@ export class DigestService {
       : { absences: absenceRows.length, members: byMember.size };
     const atRisk = membersBelowRule(this.reports, unit.path, null, now);
     const upcoming = this.repo
-      .upcomingSessions(unit.path, now, new Date(now.getTime() + 7 * DAY), LIST_LIMIT)
+      .upcomingSessions(
+        unit.path,
+        now,
+        new Date(now.getTime() + 7 * DAY),
+        LIST_LIMIT,
+        this.reports.coversAll(unit.path),
+      )
       .map((s) => ({ ...s, startsAt: new Date(s.startsAt), organised: !!s.organised }));
     return {
       unit,

@@ -15,7 +15,16 @@ import {
   users,
 } from '../../db/schema.ts';
 import { ROSTER_STATUSES } from '../attendance/rules.ts';
-import { type Db, inSubtree, limitClause, prepared, preparedWithLimit, subtreeParams, subtreeSql } from '../core/db.ts';
+import {
+  type Db,
+  inSubtree,
+  limitClause,
+  prepared,
+  preparedWithLimit,
+  subtreeMembers,
+  subtreeParams,
+  subtreeSql,
+} from '../core/db.ts';
 import { activeUnitOptions } from '../units/repository.ts';
 
 export type ApologyStatus = 'pending' | 'accepted' | 'refused';
@@ -481,17 +490,20 @@ export class FollowupRepository {
    * Sessions of [from, to) that concern a subtree: organised by one of its units or with
    * members of it on the roster (how many of them), oldest first.
    */
-  upcomingSessions(path: string, from: Date, to: Date, limit: number) {
+  upcomingSessions(path: string, from: Date, to: Date, limit: number, wholeOrganisation = false) {
+    // the roster members of the subtree are counted against its member set, without reading
+    // each one's row and unit (the 1,500-member lecture's sessions: 1,500 rows each); for the
+    // whole organisation, every roster member counts
     return this.db.$client
       .prepare(
         `select * from (
            select s.id as sessionId, s.starts_at as startsAt, s.topic as topic, s.place as place,
              a.id as activityId, a.title as activityTitle, a.kind as kind,
              (${subtreeSql('ou.path')}) as organised,
-             (select count(*) from enrolments e cross join members m on m.id = e.member_id
-                cross join units u on u.id = m.unit_id
-              where e.activity_id = a.id and e.status in ('approved', 'completed', 'not_completed')
-                and ${subtreeSql('u.path')}) as enrolled
+             (select count(*) from enrolments e
+              where e.activity_id = a.id and e.status in ('approved', 'completed', 'not_completed')${
+                wholeOrganisation ? '' : ` and ${subtreeMembers('e.member_id')}`
+              }) as enrolled
            from sessions s
            cross join activities a on a.id = s.activity_id
            cross join units ou on ou.id = a.organising_unit_id

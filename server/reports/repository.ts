@@ -1,5 +1,5 @@
 import type { ActivityKind, AttendanceStatus } from '../../db/schema.ts';
-import { type Db, subtreeParams, subtreeSql } from '../core/db.ts';
+import { type Db, subtreeMembers, subtreeParams, subtreeSql } from '../core/db.ts';
 
 /** the never-attended list stops at this many rows (its total is then counted apart) */
 export const NEVER_LIMIT = 5000;
@@ -20,10 +20,6 @@ const NEVER_ROWS = `
     cross join units u on u.id = m.unit_id
     where a.status <> 'draft' and a.status <> 'cancelled' and ${subtreeSql('u.path')}
       and e.attended_count + e.late_count = 0`;
-
-/** `+column in (the members of the subtree @path..@pathEnd)`: the set, built once (see SQL) */
-const subtreeMembers = (column: string) =>
-  `+${column} in (select m.id from members m where m.unit_id in (select id from units where ${subtreeSql('path')}))`;
 
 function attendanceByUnitSql(subtree: boolean): string {
   return `
