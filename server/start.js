@@ -152,7 +152,7 @@ export async function ensureBuilt(root = ROOT) {
  * CPU in full collections. V8 reads the flag at each full collection, so setting it here, before
  * the app is loaded, is enough; `npm run dev` and the tests keep V8's default.
  */
-export const HEAP_GROWTH = '--heap-growing-percent=100';
+const HEAP_GROWTH = '--heap-growing-percent=100';
 
 /**
  * Runs a compiled file as Node runs a CommonJS module, with V8's code cache kept beside it: the

@@ -187,3 +187,14 @@ export const subtreeParams = (path: string) => ({ path, pathEnd: subtreeEnd(path
  */
 export const subtreeMembers = (column: string) =>
   `+${column} in (select m.id from members m where m.unit_id in (select id from units where ${subtreeSql('path')}))`;
+
+/**
+ * A raw statement in its two forms, from one text: for a subtree, where `members(column)` adds
+ * `and` the column in the subtree's member set (subtreeMembers, with subtreeParams), and for the
+ * whole organisation, where it adds nothing: every member counts, and no set is built.
+ */
+export function forSubtreeOrAll(
+  build: (members: (column: string) => string) => string,
+): [subtree: string, all: string] {
+  return [build((column) => `and ${subtreeMembers(column)}`), build(() => '')];
+}

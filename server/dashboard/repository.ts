@@ -1,5 +1,24 @@
 import { withEnrolled } from '../attendance/repository.ts';
-import { type Db, subtreeParams, subtreeSql } from '../core/db.ts';
+import { type Db, forSubtreeOrAll, subtreeParams, subtreeSql } from '../core/db.ts';
+
+const [nominationsWaiting, nominationsWaitingAll] = forSubtreeOrAll(
+  (members) => `
+    select count(*) as n
+    from activities a
+    cross join enrolments e on e.activity_id = a.id and e.status in ('nominated', 'pending')
+    where a.status in ('draft', 'open', 'running')
+      ${members('e.member_id')}`,
+);
+
+const [certificatesToIssue, certificatesToIssueAll] = forSubtreeOrAll(
+  (members) => `
+    select count(*) as n
+    from activities a
+    cross join enrolments e indexed by enrolments_uncertified_idx
+      on e.activity_id = a.id and e.status = 'completed' and e.certified = 0
+    where a.status in ('running', 'finished')
+      ${members('e.member_id')}`,
+);
 
 /**
  * Dashboard queries. Each starts from an index (sessions by time or trainer, activities by
@@ -17,34 +36,12 @@ export const DASH_SQL = {
     order by s.starts_at
     limit 200`,
   /** nominations and requests waiting in activities not yet finished, of members in a subtree */
-  nominationsWaiting: `
-    select count(*) as n
-    from activities a
-    cross join enrolments e on e.activity_id = a.id and e.status in ('nominated', 'pending')
-    where a.status in ('draft', 'open', 'running')
-      and +e.member_id in (select m.id from members m
-        where m.unit_id in (select id from units where ${subtreeSql('path')}))`,
+  nominationsWaiting,
   /** the same for the whole organisation */
-  nominationsWaitingAll: `
-    select count(*) as n
-    from activities a
-    cross join enrolments e on e.activity_id = a.id and e.status in ('nominated', 'pending')
-    where a.status in ('draft', 'open', 'running')`,
+  nominationsWaitingAll,
   /** completed enrolments without a certificate, of members in a subtree (a small partial index) */
-  certificatesToIssue: `
-    select count(*) as n
-    from activities a
-    cross join enrolments e indexed by enrolments_uncertified_idx
-      on e.activity_id = a.id and e.status = 'completed' and e.certified = 0
-    where a.status in ('running', 'finished')
-      and +e.member_id in (select m.id from members m
-        where m.unit_id in (select id from units where ${subtreeSql('path')}))`,
-  certificatesToIssueAll: `
-    select count(*) as n
-    from activities a
-    cross join enrolments e indexed by enrolments_uncertified_idx
-      on e.activity_id = a.id and e.status = 'completed' and e.certified = 0
-    where a.status in ('running', 'finished')`,
+  certificatesToIssue,
+  certificatesToIssueAll,
   trainerSessions: `
     select s.id as id, s.starts_at as startsAt, s.ends_at as endsAt, s.topic as topic, s.place as place,
       a.id as activityId, a.title as activityTitle,

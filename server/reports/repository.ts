@@ -1,5 +1,5 @@
 import type { ActivityKind, AttendanceStatus } from '../../db/schema.ts';
-import { type Db, subtreeMembers, subtreeParams, subtreeSql } from '../core/db.ts';
+import { type Db, forSubtreeOrAll, subtreeMembers, subtreeParams, subtreeSql } from '../core/db.ts';
 
 /** the never-attended list stops at this many rows (its total is then counted apart) */
 export const NEVER_LIMIT = 5000;
@@ -21,20 +21,22 @@ const NEVER_ROWS = `
     where a.status <> 'draft' and a.status <> 'cancelled' and ${subtreeSql('u.path')}
       and e.attended_count + e.late_count = 0`;
 
-function attendanceByUnitSql(subtree: boolean): string {
-  return `
+/**
+ * attendance marks of a month's sessions, by the marked member's unit: summed per member
+ * first, so each member (and their councils) is read once, not once per mark; for a subtree,
+ * only its members' marks (summing the whole organisation's per member first made a city's
+ * report cost as much as everyone's: 45 ms a month)
+ */
+const [attendanceByUnit, attendanceByUnitAll] = forSubtreeOrAll(
+  (members) => `
     with per as (
       select at.member_id as memberId, count(*) as marked,
         sum(at.status = 'present') as present, sum(at.status = 'late') as late,
         sum(at.status = 'excused') as excused, sum(at.status = 'absent') as absent
       from sessions s
       cross join attendance at on at.session_id = s.id
-      where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'${
-        subtree
-          ? `
-        and ${subtreeMembers('at.member_id')}`
-          : ''
-      }
+      where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
+        ${members('at.member_id')}
       group by at.member_id
     )
     select m.unit_id as unitId,
@@ -54,8 +56,33 @@ function attendanceByUnitSql(subtree: boolean): string {
         where mc.member_id = m.id and c.kind = 'youth') then 1 else 0 end) as youthCouncil
     from per
     cross join members m on m.id = per.memberId
-    group by m.unit_id`;
-}
+    group by m.unit_id`,
+);
+
+const [participantsByKind, participantsByKindAll] = forSubtreeOrAll(
+  (members) => `
+    select a.kind as kind, count(distinct at.member_id) as participants
+    from sessions s
+    cross join activities a on a.id = s.activity_id
+    cross join attendance at on at.session_id = s.id
+    where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
+      and at.status in ('present', 'late')
+      ${members('at.member_id')}
+    group by a.kind`,
+);
+
+const [runningEnrolments, runningEnrolmentsAll] = forSubtreeOrAll(
+  (members) => `
+    select e.id as enrolmentId, e.activity_id as activityId, e.member_id as memberId,
+      e.assessment_score as assessmentScore, a.title as activityTitle,
+      e.attended_count as present, e.late_count as late, e.excused_count as excused, e.absent_count as absent
+    from activities a
+    cross join enrolments e on e.activity_id = a.id and e.status = 'approved'
+    where a.status = 'running'
+      ${members('e.member_id')}
+      and (@from is null or exists (select 1 from sessions s where s.activity_id = a.id
+        and s.starts_at >= @from and s.starts_at < @to))`,
+);
 
 /**
  * The report queries. Every one starts from an indexed range (sessions by start time,
@@ -70,15 +97,9 @@ function attendanceByUnitSql(subtree: boolean): string {
  * and reads the per-session counters (sessions.marked_count, kept by triggers on attendance).
  */
 export const SQL = {
-  /**
-   * attendance marks of a month's sessions, by the marked member's unit: summed per member
-   * first, so each member (and their councils) is read once, not once per mark; for a subtree,
-   * only its members' marks (summing the whole organisation's per member first made a city's
-   * report cost as much as everyone's: 45 ms a month)
-   */
-  attendanceByUnit: attendanceByUnitSql(true),
+  attendanceByUnit,
   /** the same for the whole organisation */
-  attendanceByUnitAll: attendanceByUnitSql(false),
+  attendanceByUnitAll,
   /** totals only (the 12-month trend), members of a subtree: the month's marks, filtered by the subtree's member set */
   attendanceTotals: `
     select count(*) as marked,
@@ -93,24 +114,9 @@ export const SQL = {
     from sessions s
     where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'`,
   /** distinct participants of the subtree per kind of activity */
-  participantsByKind: `
-    select a.kind as kind, count(distinct at.member_id) as participants
-    from sessions s
-    cross join activities a on a.id = s.activity_id
-    cross join attendance at on at.session_id = s.id
-    where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
-      and at.status in ('present', 'late')
-      and ${subtreeMembers('at.member_id')}
-    group by a.kind`,
+  participantsByKind,
   /** the same for the whole organisation */
-  participantsByKindAll: `
-    select a.kind as kind, count(distinct at.member_id) as participants
-    from sessions s
-    cross join activities a on a.id = s.activity_id
-    cross join attendance at on at.session_id = s.id
-    where s.starts_at >= @from and s.starts_at < @to and s.status <> 'cancelled'
-      and at.status in ('present', 'late')
-    group by a.kind`,
+  participantsByKindAll,
   /** sessions held / cancelled and activities held, by organising unit and kind */
   sessionsByUnit: `
     select a.organising_unit_id as unitId, a.kind as kind,
@@ -144,26 +150,9 @@ export const SQL = {
       and ${subtreeSql('u.path')}
     group by m.unit_id`,
   /** approved enrolments of running activities of members in the subtree, with their counters (at-risk input) */
-  runningEnrolments: `
-    select e.id as enrolmentId, e.activity_id as activityId, e.member_id as memberId,
-      e.assessment_score as assessmentScore, a.title as activityTitle,
-      e.attended_count as present, e.late_count as late, e.excused_count as excused, e.absent_count as absent
-    from activities a
-    cross join enrolments e on e.activity_id = a.id and e.status = 'approved'
-    where a.status = 'running'
-      and ${subtreeMembers('e.member_id')}
-      and (@from is null or exists (select 1 from sessions s where s.activity_id = a.id
-        and s.starts_at >= @from and s.starts_at < @to))`,
+  runningEnrolments,
   /** the same for the whole organisation (no member filter) */
-  runningEnrolmentsAll: `
-    select e.id as enrolmentId, e.activity_id as activityId, e.member_id as memberId,
-      e.assessment_score as assessmentScore, a.title as activityTitle,
-      e.attended_count as present, e.late_count as late, e.excused_count as excused, e.absent_count as absent
-    from activities a
-    cross join enrolments e on e.activity_id = a.id and e.status = 'approved'
-    where a.status = 'running'
-      and (@from is null or exists (select 1 from sessions s where s.activity_id = a.id
-        and s.starts_at >= @from and s.starts_at < @to))`,
+  runningEnrolmentsAll,
   /** names and units of some members */
   membersOf: `
     select id, full_name as fullName, unit_id as unitId from members where id in (select value from json_each(@ids))`,

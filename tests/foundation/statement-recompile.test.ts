@@ -13,6 +13,7 @@ import { units } from '../../db/schema.ts';
 import { equalsConstant, inSubtree, limitClause, subtreeEnd, subtreeParams, subtreeSql } from '../../server/core/db.ts';
 import { makeUnit } from '../factories.ts';
 import { Client, createTestApp, type TestApp } from '../helpers.ts';
+import { queryRecorder } from '../queries.ts';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -50,7 +51,10 @@ describe('values SQLite reads while planning are written into the SQL', () => {
   });
 
   it('writes only plain words as constants', () => {
-    expect(equalsConstant(units.kind, 'city')).toBeTruthy();
+    const q = t.db.select({ id: units.id }).from(units).where(equalsConstant(units.kind, 'city'));
+    expect(q.toSQL()).toMatchObject({ sql: expect.stringMatching(/"units"\."kind" = 'city'$/), params: [] });
+    const city = makeUnit(t.db, { parentId: makeUnit(t.db, { kind: 'centre' }).id, kind: 'city' });
+    expect(q.all()).toEqual([{ id: city.id }]);
     for (const bad of ["city' or 1=1 --", 'City', '']) expect(() => equalsConstant(units.kind, bad)).toThrow(TypeError);
   });
 });
@@ -97,36 +101,32 @@ describe('a unit subtree as a range of paths', () => {
 
 describe('the statements every role runs', () => {
   it('bind no LIMIT, no unit-path pattern and no enrolment status', async () => {
-    const seen = new Set<string>();
-    const sqlite = t.db.$client;
-    const prepare = sqlite.prepare;
-    sqlite.prepare = ((source: string) => {
-      seen.add(source);
-      return prepare.call(sqlite, source);
-    }) as typeof sqlite.prepare;
-    const logins = await seedDemo(t.db, { tz: 'Asia/Damascus' });
-
-    // every role walks the links of its pages, up to 80 pages each
+    const recorder = queryRecorder(t.db);
     let visited = 0;
-    for (const u of logins!.users) {
-      const c = new Client(t.app);
-      await c.login(u.username, DEMO_PASSWORD);
-      const queue = ['/'];
-      const done = new Set<string>();
-      while (queue.length && done.size < 80) {
-        const path = queue.shift()!;
-        if (done.has(path)) continue;
-        done.add(path);
-        const res = await c.get(path);
-        expect(res.status, `${u.username} ${path}`).toBeLessThan(500);
-        if (!String(res.headers['content-type']).startsWith('text/html')) continue;
-        for (const m of res.body.matchAll(/href="(\/[^"#]*)"/g)) {
-          const href = m[1]!.replaceAll('&amp;', '&');
-          if (!/^\/(static|logout|lang)\b/.test(href) && !done.has(href)) queue.push(href);
+    const ran = await recorder.captureAsync(async () => {
+      const logins = await seedDemo(t.db, { tz: 'Asia/Damascus' });
+      // every role walks the links of its pages, up to 80 pages each
+      for (const u of logins!.users) {
+        const c = new Client(t.app);
+        await c.login(u.username, DEMO_PASSWORD);
+        const queue = ['/'];
+        const done = new Set<string>();
+        while (queue.length && done.size < 80) {
+          const path = queue.shift()!;
+          if (done.has(path)) continue;
+          done.add(path);
+          const res = await c.get(path);
+          expect(res.status, `${u.username} ${path}`).toBeLessThan(500);
+          if (!String(res.headers['content-type']).startsWith('text/html')) continue;
+          for (const m of res.body.matchAll(/href="(\/[^"#]*)"/g)) {
+            const href = m[1]!.replaceAll('&amp;', '&');
+            if (!/^\/(static|logout|lang)\b/.test(href) && !done.has(href)) queue.push(href);
+          }
         }
+        visited += done.size;
       }
-      visited += done.size;
-    }
+    });
+    const seen = new Set(ran.map((q) => q.sql));
     expect(visited).toBeGreaterThan(150);
     expect(seen.size).toBeGreaterThan(100);
 

@@ -13,10 +13,12 @@ import { openDatabase } from '../../server/core/db.ts';
 import { DASH_SQL } from '../../server/dashboard/repository.ts';
 import { MembersRepository } from '../../server/members/repository.ts';
 import { SQL } from '../../server/reports/repository.ts';
+import { planOf, queryRecorder } from '../queries.ts';
 
 const LARGE = ['members', 'sessions', 'enrolments', 'attendance', 'attendance_events'];
 const db = openDatabase(':memory:');
 const sqlite: Database.Database = db.$client;
+const recorder = queryRecorder(db);
 afterAll(() => sqlite.close());
 
 /** The plan's steps, e.g. "SEARCH m USING INDEX members_unit_idx (unit_id=?)". */
@@ -243,13 +245,7 @@ describe('the indexes the hot queries must pick (issue 12)', () => {
   });
 
   it("finds a trainer's activities in the catalogue by reading their sessions once, not once per activity", () => {
-    const seen: string[] = [];
-    const prepare = sqlite.prepare;
-    sqlite.prepare = ((source: string) => {
-      seen.push(source);
-      return prepare.call(sqlite, source);
-    }) as typeof sqlite.prepare;
-    try {
+    const ran = recorder.capture(() =>
       new ActivityRepository(db).catalogue(
         {
           all: false,
@@ -261,53 +257,37 @@ describe('the indexes the hot queries must pick (issue 12)', () => {
           now: new Date(),
         },
         { kind: null, unitPath: null, month: null, status: null, q: '', limit: 20, offset: 0 },
-      );
-    } finally {
-      sqlite.prepare = prepare;
-    }
-    const scoped = seen.filter((s) => s.includes('"sessions"."trainer_user_id"'));
+      ),
+    );
+    const scoped = ran.filter((q) => q.sql.includes('"sessions"."trainer_user_id"'));
     expect(scoped.length).toBeGreaterThan(0);
-    for (const sql of scoped) {
-      const steps = plan(
-        sql,
-        sql.match(/\?/g)!.map(() => 7),
-      );
-      expect(steps, sql).toContain('LIST SUBQUERY 1');
-      expect(steps.join('\n'), sql).not.toMatch(/CORRELATED[^\n]*\n[^\n]*sessions_trainer_idx/);
+    for (const q of scoped) {
+      const steps = planOf(db, q);
+      expect(steps, q.sql).toContain('LIST SUBQUERY 1');
+      expect(steps.join('\n'), q.sql).not.toMatch(/CORRELATED[^\n]*\n[^\n]*sessions_trainer_idx/);
     }
   });
 
   it('lists members by name, either way, along the name index without sorting them', () => {
-    const seen: string[] = [];
-    const prepare = sqlite.prepare;
-    sqlite.prepare = ((source: string) => {
-      seen.push(source);
-      return prepare.call(sqlite, source);
-    }) as typeof sqlite.prepare;
-    try {
-      const filters = {
-        q: '',
-        unitPath: null,
-        councilId: null,
-        gender: '',
-        exec: '',
-        status: 'active',
-        scope: 'all',
-      } as const;
+    const filters = {
+      q: '',
+      unitPath: null,
+      councilId: null,
+      gender: '',
+      exec: '',
+      status: 'active',
+      scope: 'all',
+    } as const;
+    const ran = recorder.capture(() => {
       for (const dir of ['asc', 'desc'] as const)
         new MembersRepository(db).list(filters, { sort: 'name', dir, limit: 50, offset: 100 });
-    } finally {
-      sqlite.prepare = prepare;
-    }
-    const pages = seen.filter((s) => s.includes('order by "members"."name_search"'));
+    });
+    const pages = ran.filter((q) => q.sql.includes('order by "members"."name_search"'));
     expect(pages).toHaveLength(2);
-    for (const sql of pages) {
-      const steps = plan(
-        sql,
-        sql.match(/\?/g)!.map(() => 'active'),
-      );
-      expect(steps[0], sql).toBe('SCAN members USING INDEX members_name_idx');
-      expect(steps.join('\n'), sql).not.toMatch(/TEMP B-TREE/);
+    for (const q of pages) {
+      const steps = planOf(db, q);
+      expect(steps[0], q.sql).toBe('SCAN members USING INDEX members_name_idx');
+      expect(steps.join('\n'), q.sql).not.toMatch(/TEMP B-TREE/);
     }
   });
 });
