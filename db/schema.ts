@@ -236,6 +236,19 @@ export const settings = sqliteTable('settings', {
   value: text('value').notNull(),
 });
 
+/**
+ * Counters raised by triggers (migration 0006), read to know whether figures kept in memory
+ * still hold. `settled` counts the writes that can change figures of a period that ended more
+ * than two days ago (SETTLED_AFTER_MS in server/core/cache.ts): a mark, a session, an activity,
+ * a completion or a certificate dated before then, and any change of the organisation's units,
+ * councils or of a member's unit, gender or birth year. Today's check-ins and roster saves do
+ * not raise it.
+ */
+export const dataStamps = sqliteTable('data_stamps', {
+  name: text('name').primaryKey(),
+  n: integer('n').notNull().default(0),
+});
+
 // ---------------------------------------------------------------- planning
 
 export const programmes = sqliteTable('programmes', {

@@ -105,6 +105,20 @@ export class DataCache {
   }
 
   /**
+   * `get` for a value that depends only on what `version` counts, not on every write: kept
+   * while the caller's version is the same, for at most `ttlMs`. The caller reads the version
+   * before computing, so what is computed is at least as new as the version it is kept under.
+   */
+  getAt<T>(key: string, version: string, compute: () => T, now = Date.now()): T {
+    if (this.sqlite.inTransaction) return compute();
+    const hit = this.fresh(key, version, now);
+    if (hit) return hit.value as T;
+    const value = compute();
+    this.keep(key, value, version, now);
+    return value;
+  }
+
+  /**
    * Keeps a value that the caller has just made true, such as what a write left, as of
    * `version`: read inside that write's transaction as its last statement (a commit does not
    * change the version this connection reads, and no other writer can come in between). Called
@@ -152,7 +166,7 @@ const caches = new WeakMap<Database.Database, Map<string, DataCache>>();
  * A cache of a database (created on first use): the shared one, or a named one with its own
  * size limit, for large values that should not push the shared entries out (rendered rosters).
  */
-export function dataCache(db: Db, name = 'shared', max = 500): DataCache {
+export function dataCache(db: Db, name = 'shared', max = 500, ttlMs = 60_000): DataCache {
   let named = caches.get(db.$client);
   if (!named) {
     named = new Map();
@@ -160,10 +174,38 @@ export function dataCache(db: Db, name = 'shared', max = 500): DataCache {
   }
   let cache = named.get(name);
   if (!cache) {
-    cache = new DataCache(db.$client, 60_000, max);
+    cache = new DataCache(db.$client, ttlMs, max);
     named.set(name, cache);
   }
   return cache;
+}
+
+/**
+ * A period is settled once it ended more than two days ago: its figures change only through
+ * the writes that migration 0006's triggers count in `data_stamps.settled` (a mark, session,
+ * completion or certificate dated before then; units, councils, a member's unit, gender or
+ * birth year), and the triggers' 172800 s must stay equal to this.
+ */
+export const SETTLED_AFTER_MS = 2 * 86_400_000;
+
+const settledStamps = new WeakMap<Database.Database, Database.Statement>();
+
+/**
+ * Figures of a period ending at `periodEnd` (ms), computed once and kept while no write counted
+ * by `data_stamps.settled` is made, by this process or another (for at most an hour), however
+ * many other writes there are: last month's report is not drawn again after each check-in.
+ * A period not yet settled, by the caller's clock or the real one, is computed every time.
+ */
+export function settled<T>(db: Db, key: string, periodEnd: number, compute: () => T, now = Date.now()): T {
+  if (periodEnd > Math.min(now, Date.now()) - SETTLED_AFTER_MS) return compute();
+  let stamp = settledStamps.get(db.$client);
+  if (!stamp) {
+    stamp = db.$client.prepare(`select n from data_stamps where name = 'settled'`).pluck();
+    settledStamps.set(db.$client, stamp);
+  }
+  const n = stamp.get() as number | undefined;
+  if (n === undefined) return compute();
+  return dataCache(db, 'settled', 300, 3_600_000).getAt(key, `settled:${n}`, compute);
 }
 
 /** Freezes a value and everything inside it, so a shared cached value cannot be changed by one reader. */

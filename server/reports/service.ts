@@ -1,5 +1,5 @@
 import { ACTIVITY_KINDS, type ActivityKind } from '../../db/schema.ts';
-import { dataCache, deepFreeze } from '../core/cache.ts';
+import { dataCache, deepFreeze, settled } from '../core/cache.ts';
 import type { Db } from '../core/db.ts';
 import { forbidden, notFound } from '../core/errors.ts';
 import { authorize, can, isOffice, type Viewer } from '../core/policy.ts';
@@ -239,14 +239,32 @@ export class ReportsService {
     youth: { min: number; max: number },
     now: Date,
   ) {
-    const current = this.figures(unit, range.from, range.to, youth, now);
-    const previous = this.figures(unit, prevRange.from, prevRange.to, youth, now);
+    // a month that ended more than two days ago is kept across the writes that cannot change
+    // it (today's check-ins and roster saves): see settled() in core/cache.ts
+    const scope = `${unit.id}|${unit.path}`;
+    const figuresOf = (r: { from: Date; to: Date }) =>
+      settled(
+        this.db,
+        `reports.figures|${scope}|${r.from.getTime()}|${r.to.getTime()}|${youth.min}|${youth.max}`,
+        r.to.getTime(),
+        () => this.figures(unit, r.from, r.to, youth, now),
+        now.getTime(),
+      );
+    const current = figuresOf(range);
+    const previous = figuresOf(prevRange);
     // attendance rate over the 12 months ending with this one (one indexed query per month)
     const trend = [];
     for (let i = 11; i >= 0; i--) {
       const m = shiftMonth(month, -i);
       const mr = monthRange(m, this.tz)!;
-      const t = this.repo.attendanceTotals({ from: mr.from.getTime(), to: mr.to.getTime(), path: unit.path });
+      const r = { from: mr.from.getTime(), to: mr.to.getTime(), path: unit.path };
+      const t = settled(
+        this.db,
+        `reports.totals|${scope}|${r.from}|${r.to}`,
+        r.to,
+        () => this.repo.attendanceTotals(r),
+        now.getTime(),
+      );
       trend.push({ month: m, start: mr.from, marked: t.marked, rate: rateOf(t.attended, t.marked) });
     }
     return { current, previous, trend };

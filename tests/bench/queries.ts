@@ -122,6 +122,8 @@ const targets: Target[] = [
   { name: 'check-in', role: 'checkin', path: `/sessions/${F.checkinSessionId}/check-in`, post: true },
   ...roles.map((role) => ({ name: `dashboard ${role}`, role, path: '/' })),
   { name: 'monthly report', role: 'office', path: `/reports/monthly?month=${month}` },
+  { name: 'monthly report, last month (the default)', role: 'office', path: '/reports/monthly' },
+  { name: 'monthly report (city)', role: 'coordinator', path: `/reports/monthly?month=${month}` },
   { name: 'follow-up report', role: 'office', path: '/reports/follow-up' },
   { name: 'follow-up digest', role: 'office', path: '/followup/digest' },
 ].filter((t) => !args.only || t.name.includes(args.only));
