@@ -361,6 +361,22 @@ try {
     };
   };
 
+  /**
+   * n requests within 10 seconds over the connections. autocannon's rate limit lets each
+   * connection send its share of a second back to back, then wait for the next second, so the
+   * server is saturated for part of every second and idle for the rest.
+   */
+  const burstPattern = (n: number) => ({ amount: n, overallRate: Math.ceil(n / 10), timeout: 10 });
+  /**
+   * The burst's pattern on the bare route: what p99 this machine gives a server with nothing to
+   * do under it (the client's and the virtual CPUs' delays after each idle part of a second).
+   */
+  const bareBurstRun = async (n: number) =>
+    summarise(
+      await autocannon({ url: `http://127.0.0.1:${barePort}/`, connections: CONNECTIONS, ...burstPattern(n) }),
+      (s) => s === 200,
+    );
+
   // the ceiling, measured before and after the app's pages; their mean is the reference
   const bareRun = async () => {
     const cpu0 = procCpuMs(bare.proc.pid!);
@@ -379,6 +395,7 @@ try {
 
   const rows: Row[] = [];
   let burst: Record<string, unknown> | null = null;
+  let bareBurst: ReturnType<typeof summarise> | null = null;
   for (const t of targets) {
     const row: Row = {
       name: t.name,
@@ -491,11 +508,11 @@ try {
           form.set('_csrf', shared.csrf);
           const body = form.toString();
           const n = memberTokens.length;
+          // the same pattern on the bare route first, just before: the ceiling for this p99
+          bareBurst = await bareBurstRun(n);
           let next = 0;
           const result = await cannon({
-            amount: n,
-            overallRate: Math.ceil(n / 10),
-            timeout: 10,
+            ...burstPattern(n),
             requests: [
               {
                 method: 'POST',
@@ -575,6 +592,19 @@ try {
     ],
   ];
   for (const r of rows) {
+    if (r.name.startsWith('check-in') && bareBurst)
+      table.push([
+        "bare route, the burst's pattern (ceiling)",
+        '-',
+        String(bareBurst.rps),
+        String(bareBurst.p50),
+        String(bareBurst.p99),
+        '',
+        '',
+        '0',
+        String(bareBurst.bad),
+        '',
+      ]);
     if (r.state !== 'ok') {
       table.push([r.name, r.role, r.state, '', '', '', '', '', '', r.note ?? '']);
       continue;
@@ -617,6 +647,10 @@ try {
     `start on the existing ${Math.round(dbBytes / 1e6)} MB file: ${startMs} ms median of ${starts.map((s) => s.ms).join(', ')} (goal < 1000 ms)${startMs < 1000 ? '' : ' MISSED'}; CPU ${startCpuMs} ms; one-off build after a change of the sources: ${buildMs} ms`,
   );
   if (burst) console.log(`check-in burst: ${JSON.stringify(burst)}`);
+  if (bareBurst)
+    console.log(
+      `the burst's pattern on the bare route: p50 ${bareBurst.p50} ms, p99 ${bareBurst.p99} ms, max ${bareBurst.max} ms`,
+    );
   const missing = rows.filter((r) => r.state === 'missing').map((r) => r.name);
   if (missing.length) console.log(`missing (404, not built yet): ${missing.join(', ')}`);
 
@@ -649,7 +683,7 @@ try {
         buildMs,
         loadAverage: { before: loadBefore, after: os.loadavg()[0] },
         peakRssMb: peakRss,
-        bare: { ceiling, before: bareBefore, after: bareAfter },
+        bare: { ceiling, before: bareBefore, after: bareAfter, burst: bareBurst },
         targets: rows,
         burst,
         missing,
