@@ -94,14 +94,7 @@ export class DataCache {
   }
 
   get<T>(key: string, compute: () => T, now = Date.now()): T {
-    // inside a transaction what is read may be rolled back: neither use nor keep an entry
-    if (this.sqlite.inTransaction) return compute();
-    const hit = this.fresh(key, this.version(), now);
-    if (hit) return hit.value as T;
-    const value = compute();
-    // computing may not write, but if it did, the entry belongs to the version after it
-    this.keep(key, value, this.version(), now);
-    return value;
+    return this.lookup(key, null, compute, now);
   }
 
   /**
@@ -110,11 +103,18 @@ export class DataCache {
    * before computing, so what is computed is at least as new as the version it is kept under.
    */
   getAt<T>(key: string, version: string, compute: () => T, now = Date.now()): T {
+    return this.lookup(key, version, compute, now);
+  }
+
+  /** the caller's version, or (null) the data's, read for the look-up and again after computing */
+  private lookup<T>(key: string, version: string | null, compute: () => T, now: number): T {
+    // inside a transaction what is read may be rolled back: neither use nor keep an entry
     if (this.sqlite.inTransaction) return compute();
-    const hit = this.fresh(key, version, now);
+    const hit = this.fresh(key, version ?? this.version(), now);
     if (hit) return hit.value as T;
     const value = compute();
-    this.keep(key, value, version, now);
+    // computing may not write, but if it did, the entry belongs to the version after it
+    this.keep(key, value, version ?? this.version(), now);
     return value;
   }
 
@@ -188,8 +188,6 @@ export function dataCache(db: Db, name = 'shared', max = 500, ttlMs = 60_000): D
  */
 export const SETTLED_AFTER_MS = 2 * 86_400_000;
 
-const settledStamps = new WeakMap<Database.Database, Database.Statement>();
-
 /**
  * Figures of a period ending at `periodEnd` (ms), computed once and kept while no write counted
  * by `data_stamps.settled` is made, by this process or another (for at most an hour), however
@@ -198,12 +196,8 @@ const settledStamps = new WeakMap<Database.Database, Database.Statement>();
  */
 export function settled<T>(db: Db, key: string, periodEnd: number, compute: () => T, now = Date.now()): T {
   if (periodEnd > Math.min(now, Date.now()) - SETTLED_AFTER_MS) return compute();
-  let stamp = settledStamps.get(db.$client);
-  if (!stamp) {
-    stamp = db.$client.prepare(`select n from data_stamps where name = 'settled'`).pluck();
-    settledStamps.set(db.$client, stamp);
-  }
-  const n = stamp.get() as number | undefined;
+  // the connection keeps the compiled statement (cacheStatements in core/db.ts)
+  const n = db.$client.prepare(`select n from data_stamps where name = 'settled'`).pluck().get() as number | undefined;
   if (n === undefined) return compute();
   return dataCache(db, 'settled', 300, 3_600_000).getAt(key, `settled:${n}`, compute);
 }

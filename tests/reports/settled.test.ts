@@ -128,13 +128,12 @@ describe('a settled month is kept across the writes that cannot change it', () =
 });
 
 describe('every write that can change a settled month raises the stamp and draws it afresh', () => {
-  const dbw = () => t.db;
   const cases: [string, () => void][] = [
-    ['a mark added to a session in November', () => mark(dbw(), data.s1.id, data.m4.id, 'present')],
+    ['a mark added to a session in November', () => mark(t.db, data.s1.id, data.m4.id, 'present')],
     [
       'a mark changed',
       () =>
-        dbw()
+        t.db
           .update(s.attendance)
           .set({ status: 'present' })
           .where(and(eq(s.attendance.sessionId, data.s1.id), eq(s.attendance.memberId, data.m2.id)))
@@ -143,45 +142,45 @@ describe('every write that can change a settled month raises the stamp and draws
     [
       'a mark deleted',
       () =>
-        dbw()
+        t.db
           .delete(s.attendance)
           .where(and(eq(s.attendance.sessionId, data.s1.id), eq(s.attendance.memberId, data.m4.id)))
           .run(),
     ],
     [
       'a session cancelled',
-      () => dbw().update(s.sessions).set({ status: 'cancelled' }).where(eq(s.sessions.id, data.s2.id)).run(),
+      () => t.db.update(s.sessions).set({ status: 'cancelled' }).where(eq(s.sessions.id, data.s2.id)).run(),
     ],
     [
       'a session moved to October',
       () =>
-        dbw()
+        t.db
           .update(s.sessions)
           .set({ startsAt: at(2020, 10, 20) })
           .where(eq(s.sessions.id, data.s4.id))
           .run(),
     ],
-    ['a session added in November', () => session(dbw(), data.a1.id, at(2020, 11, 12))],
+    ['a session added in November', () => session(t.db, data.a1.id, at(2020, 11, 12))],
     [
       'that session deleted',
       () =>
-        dbw()
+        t.db
           .delete(s.sessions)
           .where(and(eq(s.sessions.activityId, data.a1.id), eq(s.sessions.startsAt, at(2020, 11, 12))))
           .run(),
     ],
     [
       "an activity's kind",
-      () => dbw().update(s.activities).set({ kind: 'seminar' }).where(eq(s.activities.id, data.a1.id)).run(),
+      () => t.db.update(s.activities).set({ kind: 'seminar' }).where(eq(s.activities.id, data.a1.id)).run(),
     ],
     [
       'an activity back to draft',
-      () => dbw().update(s.activities).set({ status: 'draft' }).where(eq(s.activities.id, data.a3.id)).run(),
+      () => t.db.update(s.activities).set({ status: 'draft' }).where(eq(s.activities.id, data.a3.id)).run(),
     ],
     [
       "an activity's organising unit",
       () =>
-        dbw()
+        t.db
           .update(s.activities)
           .set({ organisingUnitId: org.units.tabqa.id })
           .where(eq(s.activities.id, data.a1.id))
@@ -189,38 +188,38 @@ describe('every write that can change a settled month raises the stamp and draws
     ],
     [
       'a member moved to another unit',
-      () => dbw().update(s.members).set({ unitId: org.units.mansoura.id }).where(eq(s.members.id, data.m1.id)).run(),
+      () => t.db.update(s.members).set({ unitId: org.units.mansoura.id }).where(eq(s.members.id, data.m1.id)).run(),
     ],
-    ["a member's gender", () => dbw().update(s.members).set({ gender: 'm' }).where(eq(s.members.id, data.m3.id)).run()],
+    ["a member's gender", () => t.db.update(s.members).set({ gender: 'm' }).where(eq(s.members.id, data.m3.id)).run()],
     [
       "a member's birth year",
-      () => dbw().update(s.members).set({ birthYear: 1999 }).where(eq(s.members.id, data.m2.id)).run(),
+      () => t.db.update(s.members).set({ birthYear: 1999 }).where(eq(s.members.id, data.m2.id)).run(),
     ],
     [
       'a member joins a council',
-      () => dbw().insert(s.memberCouncils).values({ memberId: data.m3.id, councilId: data.women.id }).run(),
+      () => t.db.insert(s.memberCouncils).values({ memberId: data.m3.id, councilId: data.women.id }).run(),
     ],
     [
       'a member leaves a council',
       () =>
-        dbw()
+        t.db
           .delete(s.memberCouncils)
           .where(and(eq(s.memberCouncils.memberId, data.m4.id), eq(s.memberCouncils.councilId, data.youth.id)))
           .run(),
     ],
     [
       "a council's kind",
-      () => dbw().update(s.councils).set({ kind: 'youth' }).where(eq(s.councils.id, data.women.id)).run(),
+      () => t.db.update(s.councils).set({ kind: 'youth' }).where(eq(s.councils.id, data.women.id)).run(),
     ],
     [
       'a unit renamed',
-      () => dbw().update(s.units).set({ nameAr: 'مدينة الرقة' }).where(eq(s.units.id, org.units.raqqa.id)).run(),
+      () => t.db.update(s.units).set({ nameAr: 'مدينة الرقة' }).where(eq(s.units.id, org.units.raqqa.id)).run(),
     ],
-    ['a unit added', () => makeUnit(dbw(), { parentId: org.units.centre.id, nameAr: 'مجلس جديد', kind: 'city' })],
+    ['a unit added', () => makeUnit(t.db, { parentId: org.units.centre.id, nameAr: 'مجلس جديد', kind: 'city' })],
     [
       'a completion undone',
       () =>
-        dbw()
+        t.db
           .update(s.enrolments)
           .set({ status: 'approved' })
           .where(eq(s.enrolments.id, enrolmentOf(data.a2.id, data.m4.id).id))
@@ -228,12 +227,12 @@ describe('every write that can change a settled month raises the stamp and draws
     ],
     [
       'a completion recorded with its date in November',
-      () => complete(dbw(), enrolmentOf(data.a2.id, data.m3.id).id, at(2020, 11, 22, 12)),
+      () => complete(t.db, enrolmentOf(data.a2.id, data.m3.id).id, at(2020, 11, 22, 12)),
     ],
     [
       'a certificate revoked',
       () =>
-        dbw()
+        t.db
           .update(s.certificates)
           .set({ revokedAt: new Date() })
           .where(eq(s.certificates.enrolmentId, enrolmentOf(data.a2.id, data.m4.id).id))
@@ -241,12 +240,12 @@ describe('every write that can change a settled month raises the stamp and draws
     ],
     [
       'a certificate issued with its date in November',
-      () => certificate(dbw(), enrolmentOf(data.a2.id, data.m3.id).id, at(2020, 11, 23, 12)),
+      () => certificate(t.db, enrolmentOf(data.a2.id, data.m3.id).id, at(2020, 11, 23, 12)),
     ],
     [
       'that certificate deleted',
       () =>
-        dbw()
+        t.db
           .delete(s.certificates)
           .where(eq(s.certificates.enrolmentId, enrolmentOf(data.a2.id, data.m3.id).id))
           .run(),
